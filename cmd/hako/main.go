@@ -1,0 +1,90 @@
+// Command hako runs AWS Lambda and the event-driven services around it in
+// one process.
+//
+//	hako server [flags]   serve every API on one port (default 127.0.0.1:4566)
+//	hako coverage         print docs/coverage.md (which operations work)
+//	hako version
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"hako/internal/edge"
+	"hako/internal/server"
+)
+
+const usage = `hako: AWS Lambda and the services around it, in one binary.
+
+Usage:
+  hako server [flags]   serve all APIs (see 'hako server -h')
+  hako coverage         print the API coverage table (docs/coverage.md)
+  hako version          print the version
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "server", "serve":
+		err = runServer(os.Args[2:])
+	case "coverage":
+		var report []edge.Coverage
+		report, err = server.Coverage()
+		if err == nil {
+			fmt.Print(edge.CoverageMarkdown(report))
+		}
+	case "version", "--version", "-v":
+		fmt.Println("hako", server.Version)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "hako: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hako:", err)
+		os.Exit(1)
+	}
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(os.Getenv(name))
+	return b
+}
+
+func runServer(args []string) error {
+	fs := flag.NewFlagSet("hako server", flag.ExitOnError)
+	var cfg server.Config
+	fs.StringVar(&cfg.Addr, "addr", env("HAKO_ADDR", "127.0.0.1:4566"), "listen address (HAKO_ADDR); on a non-loopback address only --credentials keys are accepted")
+	fs.StringVar(&cfg.DataDir, "data-dir", env("HAKO_DATA_DIR", server.DefaultDataDir()), "where state is kept across restarts (HAKO_DATA_DIR)")
+	fs.BoolVar(&cfg.Ephemeral, "ephemeral", envBool("HAKO_EPHEMERAL"), "keep all state in memory, write nothing to disk (HAKO_EPHEMERAL)")
+	fs.StringVar(&cfg.Region, "region", env("HAKO_REGION", "us-east-1"), "default region (HAKO_REGION)")
+	fs.StringVar(&cfg.Account, "account", env("HAKO_ACCOUNT", "000000000000"), "default account id (HAKO_ACCOUNT)")
+	fs.StringVar(&cfg.Clock, "clock", env("HAKO_CLOCK", "real"), "clock: real, or fixed:2026-01-01T00:59:00Z[,speed=60] (HAKO_CLOCK)")
+	fs.StringVar(&cfg.Credentials, "credentials", env("HAKO_CREDENTIALS", ""), "access keys verified strictly: ID:SECRET[:ACCOUNT],... (HAKO_CREDENTIALS)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "how long to drain requests on SIGTERM")
+	fs.Parse(args)
+	if fs.NArg() > 0 {
+		return fmt.Errorf("server: unexpected argument %q", fs.Arg(0))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return server.Run(ctx, cfg)
+}

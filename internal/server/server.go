@@ -1,0 +1,278 @@
+// Package server assembles hako: it opens the engine, builds the services
+// and the edge, listens, and shuts everything down in reverse order.
+//
+// Lifecycle (as Caddy's runner): open engine → build services → listen →
+// start services in order (stopping the started ones if one fails) → serve
+// → on cancel: stop accepting, drain requests within ShutdownTimeout, stop
+// services in reverse order, close the engine. A failure at any step leaves
+// nothing running.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"hako/internal/clock"
+	"hako/internal/credentials"
+	"hako/internal/edge"
+	"hako/internal/engine"
+	"hako/internal/service"
+	"hako/internal/service/iam"
+	"hako/internal/service/logs"
+	"hako/internal/service/sts"
+)
+
+// Version is hako's version, reported by /_hako/health.
+var Version = "0.1.0-dev"
+
+// Config is the server's configuration. Every field has a default.
+type Config struct {
+	// Addr is the listen address. Default: 127.0.0.1:4566 (HAKO_ADDR).
+	Addr string
+	// DataDir keeps all state across restarts. Default: $HAKO_DATA_DIR, else
+	// $XDG_DATA_HOME/hako, else ~/.local/share/hako.
+	DataDir string
+	// Ephemeral keeps all state in memory; nothing is written to disk.
+	Ephemeral bool
+	// Region is the default region. Default: us-east-1.
+	Region string
+	// Account is the default account. Default: 000000000000.
+	Account string
+	// Clock is the clock spec: "real" or "fixed:RFC3339[,speed=N]".
+	Clock string
+	// Credentials are configured keys, "ID:SECRET[:ACCOUNT],..."; they are
+	// always verified. On a non-loopback address only these (and keys STS
+	// issues) are accepted.
+	Credentials string
+	// ShutdownTimeout bounds the drain of in-flight requests. Default: 5s.
+	ShutdownTimeout time.Duration
+	// Log receives the server's logs. Default: text to stderr.
+	Log *slog.Logger
+	// Banner receives the start banner. Default: stderr.
+	Banner io.Writer
+}
+
+// DefaultDataDir returns the data directory a newcomer does not have to
+// think about.
+func DefaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "hako")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "hako")
+	}
+	return ".hako"
+}
+
+func (c *Config) defaults() {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:4566"
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir()
+	}
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	if c.Account == "" {
+		c.Account = "000000000000"
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 5 * time.Second
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	if c.Banner == nil {
+		c.Banner = os.Stderr
+	}
+}
+
+// Server is a running hako.
+type Server struct {
+	cfg      Config
+	eng      engine.Engine
+	services []service.Service
+	started  []service.Service
+	edge     *edge.Edge
+	http     *http.Server
+	ln       net.Listener
+	creds    *credentials.Store
+}
+
+// Run starts hako and blocks until ctx is cancelled, then shuts down.
+func Run(ctx context.Context, cfg Config) error {
+	s, err := Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return s.Shutdown()
+}
+
+// Start brings the server up and returns once it serves.
+func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
+	cfg.defaults()
+	s := &Server{cfg: cfg}
+	clk, err := clock.Parse(cfg.Clock)
+	if err != nil {
+		return nil, err
+	}
+	static, err := credentials.ParseStatic(cfg.Credentials, cfg.Account)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Ephemeral {
+		s.eng = engine.NewMemory()
+	} else {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
+		s.eng, err = engine.Open(cfg.DataDir, engine.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("open data dir %s: %w", cfg.DataDir, err)
+		}
+	}
+	defer func() {
+		if err != nil {
+			s.stopServices()
+			s.eng.Close()
+		}
+	}()
+	s.creds = credentials.New(s.eng, clk, static)
+	env := service.Env{
+		Engine: s.eng, Clock: clk, Region: cfg.Region, Account: cfg.Account, Credentials: s.creds,
+	}
+	s.services = newServices(env, cfg.Log)
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("--addr %q: %w", cfg.Addr, err)
+	}
+	s.edge, err = edge.New(edge.Config{
+		Region: cfg.Region, Account: cfg.Account, Loopback: isLoopbackHost(host), Clock: clk,
+		Credentials: s.creds, Services: s.services, Log: cfg.Log, Reset: s.reset, Version: Version,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.ln, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	for _, svc := range s.services {
+		if st, ok := svc.(service.Starter); ok {
+			if err := st.Start(ctx); err != nil {
+				s.ln.Close()
+				return nil, fmt.Errorf("start %s: %w", svc.Name(), err)
+			}
+		}
+		s.started = append(s.started, svc)
+	}
+	s.http = &http.Server{
+		Handler:           s.edge,
+		ReadHeaderTimeout: 30 * time.Second,
+		// No WriteTimeout: Lambda invokes may run up to 15 minutes.
+		IdleTimeout: 120 * time.Second,
+		ErrorLog:    slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := s.http.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			cfg.Log.Error("serve", "err", err)
+		}
+	}()
+	s.edge.SetReady()
+	s.banner()
+	return s, nil
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+func (s *Server) banner() {
+	where := s.cfg.DataDir
+	if s.cfg.Ephemeral {
+		where = "memory only (--ephemeral): nothing is kept after exit"
+	}
+	url := "http://" + s.Addr()
+	fmt.Fprintf(s.cfg.Banner, "hako %s listening on %s (region %s, account %s)\n  data: %s\n  try:  aws --endpoint-url %s sts get-caller-identity\n",
+		Version, url, s.cfg.Region, s.cfg.Account, where, url)
+}
+
+// Shutdown stops the server: drains requests, stops services, closes the
+// engine.
+func (s *Server) Shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	herr := s.http.Shutdown(ctx)
+	if herr != nil {
+		s.http.Close()
+	}
+	s.stopServices()
+	eerr := s.eng.Close()
+	return errors.Join(herr, eerr)
+}
+
+func (s *Server) stopServices() {
+	for i := len(s.started) - 1; i >= 0; i-- {
+		if st, ok := s.started[i].(service.Stopper); ok {
+			if err := st.Stop(); err != nil {
+				s.cfg.Log.Error("stop", "service", s.started[i].Name(), "err", err)
+			}
+		}
+	}
+	s.started = nil
+}
+
+// reset empties all state: the engine, cached credentials and services'
+// caches.
+func (s *Server) reset(ctx context.Context) error {
+	if err := s.eng.Reset(ctx); err != nil {
+		return err
+	}
+	s.creds.Reset()
+	for _, svc := range s.services {
+		if r, ok := svc.(service.Resetter); ok {
+			r.Reset()
+		}
+	}
+	return nil
+}
+
+// Coverage returns the coverage report without serving (for docs).
+func Coverage() ([]edge.Coverage, error) {
+	env := service.Env{Engine: engine.NewMemory(), Clock: clock.Real{}, Region: "us-east-1", Account: "000000000000", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	env.Credentials = credentials.New(env.Engine, env.Clock, nil)
+	e, err := edge.New(edge.Config{Clock: env.Clock, Credentials: env.Credentials, Services: newServices(env, env.Log)})
+	if err != nil {
+		return nil, err
+	}
+	return e.CoverageReport(), nil
+}
+
+// newServices builds every implemented service, each with its own logger.
+// This list is the one place a new service is wired in.
+func newServices(env service.Env, log *slog.Logger) []service.Service {
+	named := func(n string) service.Env { e := env; e.Log = log.With("service", n); return e }
+	roles := iam.New(named("iam"))
+	return []service.Service{
+		logs.New(named("logs")),
+		sts.New(named("sts"), sts.WithRoles(roles)),
+		roles,
+	}
+}
+
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,3 @@
+package iam
+
+//go:generate go run hako/internal/protocol/apigen -model iam

@@ -1,0 +1,3 @@
+package sts
+
+//go:generate go run hako/internal/protocol/apigen -model sts
