@@ -101,18 +101,20 @@ func (e *Error) Resolve(api *model.API) *model.Shape {
 		shape = api.ErrorShape(e.Code)
 	}
 	status, sender := 400, true
-	if shape != nil && shape.Error != nil {
+	switch {
+	case shape != nil && shape.Error != nil:
 		if shape.Error.HTTPStatusCode != 0 {
 			status = shape.Error.HTTPStatusCode
 		}
-		sender = shape.Error.SenderFault || !shape.Fault
-		if shape.Fault && !shape.Error.SenderFault {
-			sender = false
-		}
-	} else if shape != nil && shape.Fault {
+		// Without an explicit senderFault the fault trait or a 5xx status
+		// makes it the server's fault.
+		sender = shape.Error.SenderFault || (!shape.Fault && status < 500)
+	case shape != nil && shape.Fault:
 		status, sender = 500, false
-	} else if c, ok := common[e.Code]; ok {
-		status, sender = c.status, c.sender
+	default:
+		if c, ok := common[e.Code]; ok {
+			status, sender = c.status, c.sender
+		}
 	}
 	if e.Status == 0 {
 		e.Status = status

@@ -76,9 +76,9 @@ func (t *uriTemplate) score() int {
 	return s*10 + len(t.query)
 }
 
-// match reports whether rawPath/query fit the template and returns the
+// match reports whether the path's segments and the query fit the template and returns the
 // unescaped label values.
-func (t *uriTemplate) match(rawPath string, query url.Values) (map[string]string, bool) {
+func (t *uriTemplate) match(allParts []string, query url.Values) (map[string]string, bool) {
 	for _, q := range t.query {
 		vals, ok := query[q.key]
 		if !ok {
@@ -88,7 +88,7 @@ func (t *uriTemplate) match(rawPath string, query url.Values) (map[string]string
 			return nil, false
 		}
 	}
-	parts := strings.Split(strings.TrimPrefix(rawPath, "/"), "/")
+	parts := allParts
 	if len(parts) > 1 && parts[len(parts)-1] == "" && !(len(t.segments) > 0 && t.segments[len(t.segments)-1].greedy) {
 		parts = parts[:len(parts)-1]
 	}
@@ -159,6 +159,12 @@ func sortRestOps(ops []*Operation) {
 		if si != sj {
 			return si > sj
 		}
+		// A deprecated operation shares its URI with its replacement
+		// (S3's PutBucketLifecycle and PutBucketLifecycleConfiguration):
+		// requests are the replacement's.
+		if ops[i].Deprecated != ops[j].Deprecated {
+			return !ops[i].Deprecated
+		}
 		return ops[i].Name < ops[j].Name
 	})
 }
@@ -173,19 +179,30 @@ func sortRestOps(ops []*Operation) {
 // UploadPart) are told apart by their required header and querystring
 // members: a candidate whose required members are missing from the request does not match.
 func (a *API) MatchREST(method, rawPath string, query url.Values, header http.Header) (op *Operation, labels map[string]string, methodMismatch bool) {
+	parts := strings.Split(strings.TrimPrefix(rawPath, "/"), "/") // once, not per candidate
+	var partial *Operation // path and method fit, a required member is missing
+	var partialLabels map[string]string
 	for _, candidate := range a.restOps {
-		l, ok := candidate.uri.match(rawPath, query)
+		l, ok := candidate.uri.match(parts, query)
 		if !ok {
-			continue
-		}
-		if !hasHeaders(header, candidate.requiredHeaders) || !hasQuery(query, candidate.requiredQuery) {
 			continue
 		}
 		if candidate.HTTP.Method != method {
 			methodMismatch = true
 			continue
 		}
+		if !hasHeaders(header, candidate.requiredHeaders) || !hasQuery(query, candidate.requiredQuery) {
+			if partial == nil {
+				partial, partialLabels = candidate, l
+			}
+			continue
+		}
 		return candidate, l, false
+	}
+	if partial != nil {
+		// Serve the operation so validation names the missing member,
+		// rather than answering "unknown operation".
+		return partial, partialLabels, false
 	}
 	return nil, nil, methodMismatch
 }
