@@ -6,9 +6,9 @@
 //
 //  1. assigns a request id and sets the id headers the service uses;
 //  2. reads the SigV4 scope (cheap, no crypto) and routes (route.go);
-//  3. finds the operation with the protocol's codec (unknown → the
+//  3. authenticates (auth.go);
+//  4. finds the operation with the protocol's codec (unknown → the
 //     protocol's error, modelled-but-unimplemented → 501 NotImplemented);
-//  4. authenticates (auth.go);
 //  5. decodes and validates the input against the model;
 //  6. calls the handler with a context carrying the protocol.Call;
 //  7. encodes the output or the error. Errors that are not *protocol.Error
@@ -40,6 +40,10 @@ import (
 	"hako/internal/protocol/restxml"
 	"hako/internal/service"
 )
+
+// maxRequestBody bounds request bodies of every service but S3: the
+// largest legitimate one is a 50 MB Lambda zip sent base64 in JSON.
+const maxRequestBody = 80 << 20
 
 // Config is what the edge is built from.
 type Config struct {
@@ -228,8 +232,19 @@ func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) {
 			codec.EncodeError(c, w, resolved(c, protocol.InternalFailure()))
 		}
 	}()
+	if name != "s3" && r.Body != nil {
+		// Non-S3 bodies are read whole (to hash and parse them); S3 bodies
+		// stream to blobs and declare their hash.
+		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+	}
 	if perr != nil {
 		codec.EncodeError(c, w, resolved(c, sigv4Error(c.API.Protocol(), perr)))
+		return
+	}
+	// Authenticate first: it may read (and restore) the body to hash it,
+	// and an unauthenticated caller learns nothing about operations.
+	if aerr := e.authenticate(r.Context(), r, parsed, c); aerr != nil {
+		codec.EncodeError(c, w, resolved(c, aerr))
 		return
 	}
 	op, err := codec.Operation(c, r)
@@ -238,10 +253,6 @@ func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.Op = op
-	if aerr := e.authenticate(r.Context(), r, parsed, c); aerr != nil {
-		codec.EncodeError(c, w, resolved(c, aerr))
-		return
-	}
 	h := en.api.Handlers[op.Name]
 	if h == nil {
 		codec.EncodeError(c, w, resolved(c, protocol.NotImplemented(c.API.Metadata.ServiceID, op.Name)))

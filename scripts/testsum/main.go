@@ -21,6 +21,7 @@ type event struct {
 
 func main() {
 	outputs := map[string]*strings.Builder{}
+	failedTests := map[string]bool{} // packages with a failed test
 	passed, failed, skipped := 0, 0, 0
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
@@ -58,10 +59,11 @@ func main() {
 		case "fail":
 			if ev.Test != "" {
 				failed++
+				failedTests[ev.Package] = true
 				fmt.Printf("--- FAIL %s %s\n%s", ev.Package, ev.Test, outputs[key])
 			} else {
 				fmt.Printf("FAIL %s (%.1fs)\n", ev.Package, ev.Elapsed)
-				if b := outputs[key]; b != nil && !strings.Contains(b.String(), "--- FAIL") {
+				if b := outputs[key]; b != nil && !failedTests[ev.Package] {
 					fmt.Print(b.String())
 					failed++
 				}

@@ -1,0 +1,3 @@
+package logs
+
+//go:generate go run hako/internal/protocol/apigen -model logs
