@@ -20,9 +20,9 @@ func (s *Server) sdkConfig(t testing.TB, keys ...string) aws.Config {
 		tok = keys[2]
 	}
 	return aws.Config{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(s.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider(ak, sk, tok),
+		Region:           "us-east-1",
+		BaseEndpoint:     aws.String(s.URL),
+		Credentials:      credentials.NewStaticCredentialsProvider(ak, sk, tok),
 		RetryMaxAttempts: 1,
 	}
 }

@@ -47,9 +47,9 @@ func Since(c Clock, t time.Time) time.Duration { return c.Now().Sub(t) }
 // Scaled is a clock that starts at a fixed instant and runs speed times
 // faster than real time. It is what --clock=fixed:...,speed=N builds.
 type Scaled struct {
-	start time.Time // the clock's reading at origin
+	start  time.Time // the clock's reading at origin
 	origin time.Time
-	speed float64
+	speed  float64
 }
 
 // NewScaled returns a clock reading start now and advancing speed times

@@ -5,18 +5,18 @@
 // protocol family walks the model's shapes, so no operation's wire format is
 // written by hand.
 //
-//	                 Codec (one per protocol family)
-//	  awsjson (json 1.0/1.1) | restjson | restxml | query
-//	          \                  |          |        /
-//	        document: map[string]any keyed by member name, values of
-//	        string, int64, float64, bool, []byte, time.Time, []any,
-//	        map[string]any, io.ReadCloser (streaming blobs), any (documents)
-//	                             |
-//	        Validate (required, enum, min/max, pattern) -> ValidationException
-//	                             |
-//	        FromDoc / ToDoc  <->  generated Go types of the service (api_gen.go)
-//	                             |
-//	        Handler: one method per operation on the service type
+//	               Codec (one per protocol family)
+//	awsjson (json 1.0/1.1) | restjson | restxml | query
+//	        \                  |          |        /
+//	      document: map[string]any keyed by member name, values of
+//	      string, int64, float64, bool, []byte, time.Time, []any,
+//	      map[string]any, io.ReadCloser (streaming blobs), any (documents)
+//	                           |
+//	      Validate (required, enum, min/max, pattern) -> ValidationException
+//	                           |
+//	      FromDoc / ToDoc  <->  generated Go types of the service (api_gen.go)
+//	                           |
+//	      Handler: one method per operation on the service type
 //
 // Whose fault: a request the codec cannot read is a client error (4xx,
 // SerializationException and friends); anything else that goes wrong inside

@@ -46,17 +46,17 @@ func TestValidate(t *testing.T) {
 }
 
 type sample struct {
-	Name    string            `json:"name,omitempty"`
-	Count   *int32            `json:"count,omitempty"`
-	Big     *int64            `json:"big,omitempty"`
-	Ratio   *float64          `json:"ratio,omitempty"`
-	On      *bool             `json:"on,omitempty"`
-	When    time.Time         `json:"when,omitempty"`
-	Data    []byte            `json:"data,omitempty"`
-	Items   []sampleItem      `json:"items,omitempty"`
-	Tags    map[string]string `json:"tags,omitempty"`
-	Nested  *sampleItem       `json:"nested,omitempty"`
-	Doc     any               `json:"doc,omitempty"`
+	Name   string            `json:"name,omitempty"`
+	Count  *int32            `json:"count,omitempty"`
+	Big    *int64            `json:"big,omitempty"`
+	Ratio  *float64          `json:"ratio,omitempty"`
+	On     *bool             `json:"on,omitempty"`
+	When   time.Time         `json:"when,omitempty"`
+	Data   []byte            `json:"data,omitempty"`
+	Items  []sampleItem      `json:"items,omitempty"`
+	Tags   map[string]string `json:"tags,omitempty"`
+	Nested *sampleItem       `json:"nested,omitempty"`
+	Doc    any               `json:"doc,omitempty"`
 }
 
 type sampleItem struct {

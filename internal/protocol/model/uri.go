@@ -180,7 +180,7 @@ func sortRestOps(ops []*Operation) {
 // members: a candidate whose required members are missing from the request does not match.
 func (a *API) MatchREST(method, rawPath string, query url.Values, header http.Header) (op *Operation, labels map[string]string, methodMismatch bool) {
 	parts := strings.Split(strings.TrimPrefix(rawPath, "/"), "/") // once, not per candidate
-	var partial *Operation // path and method fit, a required member is missing
+	var partial *Operation                                        // path and method fit, a required member is missing
 	var partialLabels map[string]string
 	for _, candidate := range a.restOps {
 		l, ok := candidate.uri.match(parts, query)
