@@ -63,69 +63,44 @@ func (e *Edge) authenticate(ctx context.Context, r *http.Request, p *sigv4.Parse
 	return nil
 }
 
-// authCodes is the error code each protocol family uses for each failure,
-// as AWS answers them (json services say UnrecognizedClientException, query
-// services InvalidClientTokenId, S3 InvalidAccessKeyId).
-type authCode struct {
-	code   string
-	status int
-	msg    string // replaces the verifier's message when set
+// authAnswer is what AWS answers for one authentication failure in each
+// protocol family: json services (json 1.x answers 400, rest-json 403),
+// query services and S3 name the same failures differently.
+type authAnswer struct {
+	json, query string
+	queryStatus int
+	s3          string
+	s3Status    int
+	s3Msg       string // S3 words some failures its own way
 }
 
-var authCodes = map[string]map[sigv4.Reason]authCode{
-	"json": {
-		sigv4.ReasonMissingAuth:         {"MissingAuthenticationTokenException", 400, ""},
-		sigv4.ReasonUnknownKey:          {"UnrecognizedClientException", 400, ""},
-		sigv4.ReasonInvalidToken:        {"UnrecognizedClientException", 400, ""},
-		sigv4.ReasonSignatureMismatch:   {"InvalidSignatureException", 400, ""},
-		sigv4.ReasonTimeSkewed:          {"InvalidSignatureException", 400, ""},
-		sigv4.ReasonExpired:             {"InvalidSignatureException", 400, ""},
-		sigv4.ReasonMalformed:           {"IncompleteSignatureException", 400, ""},
-		sigv4.ReasonPayloadHashMismatch: {"InvalidSignatureException", 400, ""},
-	},
-	"rest-json": {
-		sigv4.ReasonMissingAuth:         {"MissingAuthenticationTokenException", 403, ""},
-		sigv4.ReasonUnknownKey:          {"UnrecognizedClientException", 403, ""},
-		sigv4.ReasonInvalidToken:        {"UnrecognizedClientException", 403, ""},
-		sigv4.ReasonSignatureMismatch:   {"InvalidSignatureException", 403, ""},
-		sigv4.ReasonTimeSkewed:          {"InvalidSignatureException", 403, ""},
-		sigv4.ReasonExpired:             {"InvalidSignatureException", 403, ""},
-		sigv4.ReasonMalformed:           {"IncompleteSignatureException", 403, ""},
-		sigv4.ReasonPayloadHashMismatch: {"InvalidSignatureException", 403, ""},
-	},
-	"query": {
-		sigv4.ReasonMissingAuth:         {"MissingAuthenticationToken", 403, ""},
-		sigv4.ReasonUnknownKey:          {"InvalidClientTokenId", 403, ""},
-		sigv4.ReasonInvalidToken:        {"InvalidClientTokenId", 403, ""},
-		sigv4.ReasonSignatureMismatch:   {"SignatureDoesNotMatch", 403, ""},
-		sigv4.ReasonTimeSkewed:          {"SignatureDoesNotMatch", 403, ""},
-		sigv4.ReasonExpired:             {"SignatureDoesNotMatch", 403, ""},
-		sigv4.ReasonMalformed:           {"IncompleteSignature", 400, ""},
-		sigv4.ReasonPayloadHashMismatch: {"SignatureDoesNotMatch", 403, ""},
-	},
-	"rest-xml": {
-		sigv4.ReasonMissingAuth:         {"AccessDenied", 403, "Access Denied"},
-		sigv4.ReasonUnknownKey:          {"InvalidAccessKeyId", 403, sigv4.MsgUnknownKeyS3},
-		sigv4.ReasonInvalidToken:        {"InvalidToken", 400, sigv4.MsgInvalidTokenS3},
-		sigv4.ReasonSignatureMismatch:   {"SignatureDoesNotMatch", 403, sigv4.MsgSignatureMismatchS3},
-		sigv4.ReasonTimeSkewed:          {"RequestTimeTooSkewed", 403, sigv4.MsgRequestTimeTooSkewedS3},
-		sigv4.ReasonExpired:             {"AccessDenied", 403, ""},
-		sigv4.ReasonMalformed:           {"AuthorizationHeaderMalformed", 400, ""},
-		sigv4.ReasonPayloadHashMismatch: {"XAmzContentSHA256Mismatch", 400, "The provided 'x-amz-content-sha256' header does not match what was computed."},
-	},
+var authAnswers = map[sigv4.Reason]authAnswer{
+	sigv4.ReasonMissingAuth:         {"MissingAuthenticationTokenException", "MissingAuthenticationToken", 403, "AccessDenied", 403, "Access Denied"},
+	sigv4.ReasonUnknownKey:          {"UnrecognizedClientException", "InvalidClientTokenId", 403, "InvalidAccessKeyId", 403, sigv4.MsgUnknownKeyS3},
+	sigv4.ReasonInvalidToken:        {"UnrecognizedClientException", "InvalidClientTokenId", 403, "InvalidToken", 400, sigv4.MsgInvalidTokenS3},
+	sigv4.ReasonSignatureMismatch:   {"InvalidSignatureException", "SignatureDoesNotMatch", 403, "SignatureDoesNotMatch", 403, sigv4.MsgSignatureMismatchS3},
+	sigv4.ReasonTimeSkewed:          {"InvalidSignatureException", "SignatureDoesNotMatch", 403, "RequestTimeTooSkewed", 403, sigv4.MsgRequestTimeTooSkewedS3},
+	sigv4.ReasonExpired:             {"InvalidSignatureException", "SignatureDoesNotMatch", 403, "AccessDenied", 403, ""},
+	sigv4.ReasonMalformed:           {"IncompleteSignatureException", "IncompleteSignature", 400, "AuthorizationHeaderMalformed", 400, ""},
+	sigv4.ReasonPayloadHashMismatch: {"InvalidSignatureException", "SignatureDoesNotMatch", 403, "XAmzContentSHA256Mismatch", 400, "The provided 'x-amz-content-sha256' header does not match what was computed."},
 }
 
 func authError(proto string, why sigv4.Reason, msg string) *protocol.Error {
-	table, ok := authCodes[proto]
+	a, ok := authAnswers[why]
 	if !ok {
-		table = authCodes["json"]
+		a = authAnswers[sigv4.ReasonSignatureMismatch]
 	}
-	ac, ok := table[why]
-	if !ok {
-		ac = table[sigv4.ReasonSignatureMismatch]
+	switch proto {
+	case "query":
+		return protocol.Errorf(a.query, "%s", msg).WithStatus(a.queryStatus)
+	case "rest-xml":
+		if a.s3Msg != "" {
+			msg = a.s3Msg
+		}
+		return protocol.Errorf(a.s3, "%s", msg).WithStatus(a.s3Status)
+	case "rest-json":
+		return protocol.Errorf(a.json, "%s", msg).WithStatus(http.StatusForbidden)
+	default:
+		return protocol.Errorf(a.json, "%s", msg).WithStatus(http.StatusBadRequest)
 	}
-	if ac.msg != "" {
-		msg = ac.msg
-	}
-	return protocol.Errorf(ac.code, "%s", msg).WithStatus(ac.status)
 }
