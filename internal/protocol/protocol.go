@@ -82,6 +82,15 @@ type Call struct {
 	ResponseHeader http.Header
 }
 
+// CopyHeader adds the headers of src (Call.ResponseHeader, Error.Header)
+// to a response's dst, replacing values of the same name; the value slices
+// are copied.
+func CopyHeader(dst, src http.Header) {
+	for k, vs := range src {
+		dst[k] = append([]string(nil), vs...)
+	}
+}
+
 type callKey struct{}
 
 // WithCall returns a context carrying c.

@@ -20,14 +20,15 @@ import (
 //	satisfy constraint: Member must not be null
 //
 // code is the service's validation error code (ValidationException,
-// ValidationError, InvalidParameterException...). Query services (IAM, STS)
-// name members in lowerCamelCase in these messages ('roleName'), as AWS
-// does.
+// ValidationError, InvalidParameterException...). Members are named in
+// lowerCamelCase in these messages ('roleName', 'memorySize', 'tableName'),
+// as AWS's frontends name them whatever the wire spelling. api is the
+// model being served, for per-service quirks of these messages.
 func Validate(api *model.API, shape *model.Shape, doc map[string]any, code string) *Error {
 	if shape == nil {
 		return nil
 	}
-	v := validator{lowerCamel: api != nil && api.Protocol() == "query"}
+	var v validator
 	v.structure(shape, doc, "")
 	if len(v.problems) == 0 {
 		return nil
@@ -40,8 +41,7 @@ func Validate(api *model.API, shape *model.Shape, doc map[string]any, code strin
 }
 
 type validator struct {
-	problems   []string
-	lowerCamel bool
+	problems []string
 }
 
 const maxProblems = 10
@@ -75,10 +75,9 @@ func (v *validator) structure(s *model.Shape, doc map[string]any, path string) {
 }
 
 // memberPathName is the member's name as AWS reports it in validation
-// messages: the model's name (the wire name of json protocols), in
-// lowerCamelCase for query services.
+// messages: the model's name in lowerCamelCase.
 func (v *validator) memberPathName(m model.Member) string {
-	if v.lowerCamel && m.Name != "" {
+	if m.Name != "" {
 		return strings.ToLower(m.Name[:1]) + m.Name[1:]
 	}
 	return m.Name

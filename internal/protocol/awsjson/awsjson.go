@@ -29,7 +29,8 @@
 //     SerializationException and AccessDeniedException, which say "Message".
 //     For awsQueryCompatible models (SQS) __type is the shape name and
 //     x-amzn-query-error carries "<query code>;Sender|Receiver", which the
-//     SDKs report as the error code.
+//     SDKs report as the error code; the query codes and statuses the
+//     botocore model lacks come from model.QueryCompat.
 //
 // Headers the handler put in Call.ResponseHeader and Error.Header are
 // copied to the response; request ids are the edge's business.
@@ -43,10 +44,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"hako/internal/protocol"
 	"hako/internal/protocol/awsjson/jsonshape"
+	"hako/internal/protocol/bufpool"
 	"hako/internal/protocol/model"
 )
 
@@ -79,9 +80,9 @@ func unknownOperation() *protocol.Error {
 
 // Decode reads the JSON body into the input document of c.Op.
 func (Codec) Decode(c *protocol.Call, r *http.Request) (map[string]any, error) {
-	p := getBuf()
-	body, err := ReadBody((*p)[:0], r)
-	defer putBuf(p, body)
+	p := bufpool.Get()
+	body, err := ReadBody(*p, r)
+	defer bufpool.Put(p, body)
 	if err != nil {
 		return nil, err
 	}
@@ -137,9 +138,9 @@ func serializationError(err error) *protocol.Error {
 
 // Encode writes the output document as a 200 JSON response.
 func (Codec) Encode(c *protocol.Call, w http.ResponseWriter, out map[string]any) {
-	p := getBuf()
-	b := (*p)[:0]
-	defer func() { putBuf(p, b) }()
+	p := bufpool.Get()
+	b := *p
+	defer func() { bufpool.Put(p, b) }()
 	if c.Op != nil && c.Op.OutputShape != nil && out != nil {
 		var err error
 		if b, err = jsonshape.AppendStruct(b, c.Op.OutputShape, out, false); err != nil {
@@ -151,7 +152,7 @@ func (Codec) Encode(c *protocol.Call, w http.ResponseWriter, out map[string]any)
 		b = append(b, "{}"...)
 	}
 	h := w.Header()
-	copyHeader(h, c.ResponseHeader)
+	protocol.CopyHeader(h, c.ResponseHeader)
 	h.Set("Content-Type", contentType(c.API))
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
@@ -168,10 +169,10 @@ func (Codec) EncodeError(c *protocol.Call, w http.ResponseWriter, e *protocol.Er
 	var queryCode string
 	var override *model.Shape
 	if queryCompatible {
-		if name, qe, ok := lookupQueryError(api, e.Code); ok {
-			queryCode = qe.code
+		if name, qe, ok := api.QueryCompat().Error(e.Code); ok {
+			queryCode = qe.Code
 			if e.Status == 0 {
-				e.Status = qe.status
+				e.Status = qe.Status
 			}
 			override = api.Shapes[name]
 		}
@@ -191,9 +192,9 @@ func (Codec) EncodeError(c *protocol.Call, w http.ResponseWriter, e *protocol.Er
 		}
 	}
 
-	p := getBuf()
-	b := (*p)[:0]
-	defer func() { putBuf(p, b) }()
+	p := bufpool.Get()
+	b := *p
+	defer func() { bufpool.Put(p, b) }()
 	b = append(b, `{"__type":`...)
 	b = jsonshape.AppendString(b, typ)
 	var err error
@@ -213,9 +214,9 @@ func (Codec) EncodeError(c *protocol.Call, w http.ResponseWriter, e *protocol.Er
 
 	h := w.Header()
 	if c != nil {
-		copyHeader(h, c.ResponseHeader)
+		protocol.CopyHeader(h, c.ResponseHeader)
 	}
-	copyHeader(h, e.Header)
+	protocol.CopyHeader(h, e.Header)
 	h.Set("X-Amzn-Errortype", typ)
 	if queryCompatible {
 		fault := "Sender"
@@ -308,24 +309,4 @@ func contentType(api *model.API) string {
 		return "application/x-amz-json-1.1"
 	}
 	return "application/x-amz-json-1.0"
-}
-
-func copyHeader(dst, src http.Header) {
-	for k, vs := range src {
-		dst[k] = append([]string(nil), vs...)
-	}
-}
-
-// buffers recycles request and response byte slices: decoded documents
-// never alias the body (strings and blobs are copied).
-var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-func getBuf() *[]byte { return buffers.Get().(*[]byte) }
-
-func putBuf(p *[]byte, b []byte) {
-	if cap(b) > 1<<20 {
-		return // let large buffers go
-	}
-	*p = b[:0]
-	buffers.Put(p)
 }

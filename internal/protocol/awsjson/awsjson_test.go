@@ -10,11 +10,12 @@ import (
 
 	"hako/internal/protocol"
 	"hako/internal/protocol/awsjson"
+	"hako/internal/protocol/internal/codectest"
 	"hako/internal/protocol/model"
 )
 
 // serve runs one request through a fake service and returns the recorder.
-func serve(t *testing.T, svc *fakeService, target, body string) *httptest.ResponseRecorder {
+func serve(t *testing.T, svc *codectest.Service, target, body string) *httptest.ResponseRecorder {
 	t.Helper()
 	r := httptest.NewRequest("POST", "/", strings.NewReader(body))
 	if target != "" {
@@ -27,7 +28,7 @@ func serve(t *testing.T, svc *fakeService, target, body string) *httptest.Respon
 }
 
 func TestWire(t *testing.T) {
-	svc := &fakeService{api: model.MustLoad("logs"), codec: awsjson.Codec{}, validationCode: "InvalidParameterException", handle: logsHandler}
+	svc := codectest.New("logs", awsjson.Codec{}, "InvalidParameterException", logsHandler)
 	cases := []struct {
 		name, target, body string
 		status             int

@@ -1,35 +1,11 @@
 package awsjson_test
 
 import (
-	"encoding/json"
-	"os/exec"
 	"reflect"
 	"testing"
-)
 
-// botocore runs a Python script with the endpoint URL and decodes the JSON
-// it prints; it skips the test when python3 with boto3 is not installed.
-func botocore(t *testing.T, script, url string, out any) {
-	t.Helper()
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
-	if err := exec.Command(python, "-c", "import boto3").Run(); err != nil {
-		t.Skip("boto3 not installed")
-	}
-	cmd := exec.Command(python, script, url)
-	stdout, err := cmd.Output()
-	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			t.Fatalf("%s: %v\n%s", script, err, ee.Stderr)
-		}
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(stdout, out); err != nil {
-		t.Fatalf("%s printed %s: %v", script, stdout, err)
-	}
-}
+	"hako/internal/protocol/internal/codectest"
+)
 
 func TestLogsBotocore(t *testing.T) {
 	svc, srv := startService(t, "logs", "InvalidParameterException", logsHandler)
@@ -39,9 +15,9 @@ func TestLogsBotocore(t *testing.T) {
 		Groups []string
 		Errors map[string]map[string]any
 	}
-	botocore(t, "testdata/botocore_logs.py", srv.URL, &got)
+	codectest.Botocore(t, "testdata/botocore_logs.py", &got, srv.URL)
 
-	first := svc.all()[0]
+	first := svc.All()[0]
 	equalDoc(t, "PutLogEvents input", first.Doc, map[string]any{
 		"logGroupName":  "/aws/lambda/fn",
 		"logStreamName": "s",

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"hako/internal/protocol"
+	"hako/internal/protocol/internal/codectest"
 )
 
 func TestDynamoDBSDK(t *testing.T) {
@@ -57,7 +58,7 @@ func TestDynamoDBSDK(t *testing.T) {
 		}
 		return nil, protocol.NotImplemented("dynamodb", op)
 	})
-	client := dynamodb.NewFromConfig(sdkConfig(), func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	client := dynamodb.NewFromConfig(codectest.SDKConfig(), func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(srv.URL) })
 
 	t.Run("PutItem", func(t *testing.T) {
 		item := map[string]ddbtypes.AttributeValue{
@@ -88,7 +89,7 @@ func TestDynamoDBSDK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		equalDoc(t, "input", svc.last(t).Doc, map[string]any{
+		equalDoc(t, "input", svc.Last(t).Doc, map[string]any{
 			"TableName": "t",
 			"Item": map[string]any{
 				"pk":   map[string]any{"S": "user#1"},
@@ -178,7 +179,7 @@ func TestSQSQueryCompatibleErrors(t *testing.T) {
 		}
 		return nil, protocol.NotImplemented("sqs", op)
 	})
-	client := sqs.NewFromConfig(sdkConfig(), func(o *sqs.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	client := sqs.NewFromConfig(codectest.SDKConfig(), func(o *sqs.Options) { o.BaseEndpoint = aws.String(srv.URL) })
 
 	for _, name := range []string{"by-shape", "by-query-code"} {
 		t.Run(name, func(t *testing.T) {

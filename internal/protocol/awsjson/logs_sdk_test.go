@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"hako/internal/protocol"
+	"hako/internal/protocol/internal/codectest"
 )
 
 func equalDoc(t *testing.T, what string, got, want any) {
@@ -84,7 +85,7 @@ func logsHandler(op string, in map[string]any) (map[string]any, error) {
 }
 
 func logsClient(url string) *cloudwatchlogs.Client {
-	return cloudwatchlogs.NewFromConfig(sdkConfig(), func(o *cloudwatchlogs.Options) {
+	return cloudwatchlogs.NewFromConfig(codectest.SDKConfig(), func(o *cloudwatchlogs.Options) {
 		o.BaseEndpoint = aws.String(url)
 	})
 }
@@ -111,7 +112,7 @@ func TestLogsSDK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		equalDoc(t, "input", svc.last(t).Doc, map[string]any{
+		equalDoc(t, "input", svc.Last(t).Doc, map[string]any{
 			"logGroupName":  "/aws/lambda/fn",
 			"logStreamName": "2024/01/01/[$LATEST]abc",
 			"logEvents":     want,
@@ -137,7 +138,7 @@ func TestLogsSDK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		equalDoc(t, "input", svc.last(t).Doc, map[string]any{
+		equalDoc(t, "input", svc.Last(t).Doc, map[string]any{
 			"logGroupName":  "/aws/lambda/fn",
 			"logStreamName": "s",
 			"startTime":     int64(1699999999000),
@@ -157,7 +158,7 @@ func TestLogsSDK(t *testing.T) {
 	})
 
 	t.Run("DescribeLogGroupsPaging", func(t *testing.T) {
-		before := len(svc.all())
+		before := len(svc.All())
 		p := cloudwatchlogs.NewDescribeLogGroupsPaginator(client, &cloudwatchlogs.DescribeLogGroupsInput{
 			LogGroupNamePrefix: aws.String("/aws/lambda/"),
 			Limit:              aws.Int32(2),
@@ -170,7 +171,7 @@ func TestLogsSDK(t *testing.T) {
 			}
 			groups = append(groups, page.LogGroups...)
 		}
-		calls := svc.all()[before:]
+		calls := svc.All()[before:]
 		if len(calls) != 2 {
 			t.Fatalf("%d calls, want 2", len(calls))
 		}
@@ -204,7 +205,7 @@ func TestLogsSDK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		equalDoc(t, "input", svc.last(t).Doc, map[string]any{
+		equalDoc(t, "input", svc.Last(t).Doc, map[string]any{
 			"logGroupName":   "/aws/lambda/fn",
 			"logStreamNames": []any{"s1", "s2"},
 			"startTime":      int64(1),

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hako/internal/protocol"
+	"hako/internal/protocol/internal/codectest"
 	"hako/internal/protocol/model"
 )
 
@@ -39,7 +40,7 @@ print(json.dumps(out))
 `
 
 func TestBotocore(t *testing.T) {
-	py := python(t)
+	py := codectest.Python(t)
 	created := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	_, stsSrv := newFake(t, model.MustLoad("sts"), Codec{}, map[string]reply{
 		"GetCallerIdentity": func(map[string]any) (map[string]any, error) {

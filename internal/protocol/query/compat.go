@@ -1,108 +1,29 @@
 package query
 
-import "hako/internal/protocol/restxml/xmlshape"
+import (
+	"sync"
 
-// compat holds what a json-protocol model lost when its service moved off
-// the query protocol, for services that still answer query requests
-// (awsQueryCompatible): the query parameter and XML element names and the
-// query error codes. The facts come from the service's last query model in
-// botocore (before 1.31.81 for SQS) and the awsQueryError traits of its
-// Smithy model; TestSQSCompatAgainstQueryModel checks them against the old
-// model bundled with the Debian aws CLI when it is installed.
-type compat struct {
-	names *xmlshape.Names
-	// errors maps an error shape name to its query code and HTTP status.
-	errors map[string]queryError
-	// namespace is the xmlns of responses (the model's metadata has none).
-	namespace string
-}
+	"hako/internal/protocol/model"
+	"hako/internal/protocol/restxml/xmlshape"
+)
 
-type queryError struct {
-	code   string
-	status int
-}
+// A query-compatible json model (SQS) lost its query parameter and XML
+// element names, its query error codes and the xmlns of its responses;
+// model.QueryCompat holds them (the json codec needs the error codes too).
 
-// compatByModel is keyed by model name.
-var compatByModel = map[string]*compat{
-	"sqs": {
-		namespace: "http://queue.amazonaws.com/doc/2012-11-05/",
-		names: &xmlshape.Names{
-			Members: map[xmlshape.Member]string{
-				{Shape: "AddPermissionRequest", Name: "AWSAccountIds"}:            "AWSAccountId",
-				{Shape: "AddPermissionRequest", Name: "Actions"}:                  "ActionName",
-				{Shape: "ChangeMessageVisibilityBatchRequest", Name: "Entries"}:   "ChangeMessageVisibilityBatchRequestEntry",
-				{Shape: "ChangeMessageVisibilityBatchResult", Name: "Successful"}: "ChangeMessageVisibilityBatchResultEntry",
-				{Shape: "ChangeMessageVisibilityBatchResult", Name: "Failed"}:     "BatchResultErrorEntry",
-				{Shape: "CreateQueueRequest", Name: "Attributes"}:                 "Attribute",
-				{Shape: "CreateQueueRequest", Name: "tags"}:                       "Tag",
-				{Shape: "DeleteMessageBatchRequest", Name: "Entries"}:             "DeleteMessageBatchRequestEntry",
-				{Shape: "DeleteMessageBatchResult", Name: "Successful"}:           "DeleteMessageBatchResultEntry",
-				{Shape: "DeleteMessageBatchResult", Name: "Failed"}:               "BatchResultErrorEntry",
-				{Shape: "GetQueueAttributesRequest", Name: "AttributeNames"}:      "AttributeName",
-				{Shape: "GetQueueAttributesResult", Name: "Attributes"}:           "Attribute",
-				{Shape: "ListDeadLetterSourceQueuesResult", Name: "queueUrls"}:    "QueueUrl",
-				{Shape: "ListMessageMoveTasksResult", Name: "Results"}:            "ListMessageMoveTasksResultEntry",
-				{Shape: "ListQueueTagsResult", Name: "Tags"}:                      "Tag",
-				{Shape: "ListQueuesResult", Name: "QueueUrls"}:                    "QueueUrl",
-				{Shape: "Message", Name: "Attributes"}:                            "Attribute",
-				{Shape: "Message", Name: "MessageAttributes"}:                     "MessageAttribute",
-				{Shape: "MessageAttributeValue", Name: "StringListValues"}:        "StringListValue",
-				{Shape: "MessageAttributeValue", Name: "BinaryListValues"}:        "BinaryListValue",
-				{Shape: "MessageSystemAttributeValue", Name: "StringListValues"}:  "StringListValue",
-				{Shape: "MessageSystemAttributeValue", Name: "BinaryListValues"}:  "BinaryListValue",
-				{Shape: "ReceiveMessageRequest", Name: "AttributeNames"}:          "AttributeName",
-				{Shape: "ReceiveMessageRequest", Name: "MessageAttributeNames"}:   "MessageAttributeName",
-				// Smithy gives the newer MessageSystemAttributeNames the same
-				// wire name as the deprecated AttributeNames: the same
-				// AttributeName.N parameters fill both.
-				{Shape: "ReceiveMessageRequest", Name: "MessageSystemAttributeNames"}:    "AttributeName",
-				{Shape: "ReceiveMessageResult", Name: "Messages"}:                        "Message",
-				{Shape: "SendMessageBatchRequest", Name: "Entries"}:                      "SendMessageBatchRequestEntry",
-				{Shape: "SendMessageBatchRequestEntry", Name: "MessageAttributes"}:       "MessageAttribute",
-				{Shape: "SendMessageBatchRequestEntry", Name: "MessageSystemAttributes"}: "MessageSystemAttribute",
-				{Shape: "SendMessageBatchResult", Name: "Successful"}:                    "SendMessageBatchResultEntry",
-				{Shape: "SendMessageBatchResult", Name: "Failed"}:                        "BatchResultErrorEntry",
-				{Shape: "SendMessageRequest", Name: "MessageAttributes"}:                 "MessageAttribute",
-				{Shape: "SendMessageRequest", Name: "MessageSystemAttributes"}:           "MessageSystemAttribute",
-				{Shape: "SetQueueAttributesRequest", Name: "Attributes"}:                 "Attribute",
-				{Shape: "TagQueueRequest", Name: "Tags"}:                                 "Tag",
-				{Shape: "UntagQueueRequest", Name: "TagKeys"}:                            "TagKey",
-			},
-			Entries: map[string]xmlshape.Entry{
-				"MessageBodyAttributeMap":       {Key: "Name", Value: "Value"},
-				"MessageBodySystemAttributeMap": {Key: "Name", Value: "Value"},
-				"MessageSystemAttributeMap":     {Key: "Name", Value: "Value"},
-				"QueueAttributeMap":             {Key: "Name", Value: "Value"},
-				"TagMap":                        {Key: "Key", Value: "Value"},
-			},
-		},
-		errors: map[string]queryError{
-			"BatchEntryIdsNotDistinct":     {"AWS.SimpleQueueService.BatchEntryIdsNotDistinct", 400},
-			"BatchRequestTooLong":          {"AWS.SimpleQueueService.BatchRequestTooLong", 400},
-			"EmptyBatchRequest":            {"AWS.SimpleQueueService.EmptyBatchRequest", 400},
-			"InvalidAddress":               {"InvalidAddress", 404},
-			"InvalidBatchEntryId":          {"AWS.SimpleQueueService.InvalidBatchEntryId", 400},
-			"InvalidSecurity":              {"InvalidSecurity", 403},
-			"KmsAccessDenied":              {"KMS.AccessDeniedException", 400},
-			"KmsDisabled":                  {"KMS.DisabledException", 400},
-			"KmsInvalidKeyUsage":           {"KMS.InvalidKeyUsageException", 400},
-			"KmsInvalidState":              {"KMS.InvalidStateException", 400},
-			"KmsNotFound":                  {"KMS.NotFoundException", 400},
-			"KmsOptInRequired":             {"KMS.OptInRequired", 403},
-			"KmsThrottled":                 {"KMS.ThrottlingException", 400},
-			"MessageNotInflight":           {"AWS.SimpleQueueService.MessageNotInflight", 400},
-			"OverLimit":                    {"OverLimit", 403},
-			"PurgeQueueInProgress":         {"AWS.SimpleQueueService.PurgeQueueInProgress", 403},
-			"QueueDeletedRecently":         {"AWS.SimpleQueueService.QueueDeletedRecently", 400},
-			"QueueDoesNotExist":            {"AWS.SimpleQueueService.NonExistentQueue", 400},
-			"QueueNameExists":              {"QueueAlreadyExists", 400},
-			"ReceiptHandleIsInvalid":       {"ReceiptHandleIsInvalid", 404},
-			"RequestThrottled":             {"RequestThrottled", 403},
-			"ResourceNotFoundException":    {"ResourceNotFoundException", 404},
-			"TooManyEntriesInBatchRequest": {"AWS.SimpleQueueService.TooManyEntriesInBatchRequest", 400},
-			"UnsupportedOperation":         {"AWS.SimpleQueueService.UnsupportedOperation", 400},
-		},
-	},
+var compatNames sync.Map // *model.QueryCompat -> *xmlshape.Names
+
+// names returns the wire names the model lost, or nil when it lost none.
+func names(api *model.API) *xmlshape.Names {
+	qc := api.QueryCompat()
+	if qc == nil {
+		return nil
+	}
+	if n, ok := compatNames.Load(qc); ok {
+		return n.(*xmlshape.Names)
+	}
+	n, _ := compatNames.LoadOrStore(qc, &xmlshape.Names{Members: qc.Members, Entries: qc.Entries})
+	return n.(*xmlshape.Names)
 }
 
 // CompatibleError returns the code and HTTP status a query-compatible
@@ -111,10 +32,25 @@ var compatByModel = map[string]*compat{
 // 400. The JSON codec needs the same facts for the x-amzn-query-error
 // header. ok is false when the model has no such override.
 func CompatibleError(modelName, name string) (code string, status int, ok bool) {
-	c := compatByModel[modelName]
-	if c == nil {
+	qc := model.QueryCompatOf(modelName)
+	if qc == nil {
 		return "", 0, false
 	}
-	e, ok := c.errors[name]
-	return e.code, e.status, ok
+	e, ok := qc.Errors[name]
+	return e.Code, e.Status, ok
+}
+
+// namespace is the xmlns of responses: the model's, else the compat
+// table's.
+func namespace(api *model.API) string {
+	if api == nil {
+		return ""
+	}
+	if api.Metadata.XMLNamespace != "" {
+		return api.Metadata.XMLNamespace
+	}
+	if qc := api.QueryCompat(); qc != nil {
+		return qc.Namespace
+	}
+	return ""
 }

@@ -1,7 +1,6 @@
 package query
 
 import (
-	"errors"
 	"net/http"
 	"sort"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"hako/internal/protocol"
 	"hako/internal/protocol/model"
 	"hako/internal/protocol/restxml/xmlshape"
+	"hako/internal/protocol/scalar"
 )
 
 // Decode reads the input of c.Op from the request's parameters.
@@ -34,16 +34,6 @@ func (cd Codec) Decode(c *protocol.Call, r *http.Request) (map[string]any, error
 		return nil, err
 	}
 	return doc, nil
-}
-
-func names(api *model.API) *xmlshape.Names {
-	if api == nil {
-		return nil
-	}
-	if c := compatByModel[api.Name]; c != nil {
-		return c.names
-	}
-	return nil
 }
 
 // param is one node of the parameter tree: "Tags.member.1.Key=k" is the
@@ -141,7 +131,7 @@ func (d *decoder) value(p *param, ref *model.ShapeRef, path string) (any, error)
 	if !p.set {
 		return nil, malformed(path, "start of list found where not expected")
 	}
-	v, err := xmlshape.ParseScalar(s, xmlshape.TimestampFormat(ref, xmlshape.ISO8601), p.value)
+	v, err := scalar.Parse(s, scalar.TimestampFormat(ref, scalar.ISO8601), p.value)
 	if err != nil {
 		return nil, invalidValue(path, p.value, err)
 	}
@@ -268,12 +258,8 @@ func malformed(path, why string) *protocol.Error {
 }
 
 func invalidValue(path, value string, err error) *protocol.Error {
-	why := err.Error()
-	if errors.Is(err, xmlshape.ErrType) {
-		why = strings.TrimPrefix(why, xmlshape.ErrType.Error()+": ")
-	}
 	if len(value) > 64 {
 		value = value[:64] + "..."
 	}
-	return protocol.Errorf(malformedCode, "Value %s for parameter %s is invalid. Reason: %s.", value, path, why)
+	return protocol.Errorf(malformedCode, "Value %s for parameter %s is invalid. Reason: %s.", value, path, scalar.Reason(err))
 }

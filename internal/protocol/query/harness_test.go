@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"hako/internal/protocol"
+	"hako/internal/protocol/internal/codectest"
 	"hako/internal/protocol/model"
 )
 
@@ -121,21 +121,5 @@ func sdkConfig() aws.Config {
 	}
 }
 
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
-
-// python returns the python3 with boto3, or skips the test.
-func python(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found")
-	}
-	if err := exec.Command(p, "-c", "import boto3").Run(); err != nil {
-		t.Skip("boto3 not importable")
-	}
-	return p
-}
+// ctx bounds one test's SDK calls.
+func ctx(t *testing.T) context.Context { return codectest.Context(t) }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hako/internal/protocol"
+	"hako/internal/protocol/internal/codectest"
 	"hako/internal/protocol/model"
 )
 
@@ -49,7 +50,7 @@ print(json.dumps(out))
 // TestBotocoreParser encodes outputs of every query service and has
 // botocore's response parser read them back.
 func TestBotocoreParser(t *testing.T) {
-	py := python(t)
+	py := codectest.Python(t)
 	when := time.Date(2024, 3, 4, 5, 6, 7, 890e6, time.UTC)
 	cases := []struct {
 		service, op string

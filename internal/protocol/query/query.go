@@ -41,10 +41,11 @@
 // NoSuchEntity).
 //
 // Query-compatible JSON models. SQS's model is JSON-protocol now and lost
-// the query names and error codes; the compat table (compat.go) puts them
-// back, keyed by model name: MessageAttribute.1.Value.StringValue on the
-// way in, <Message>...</Message> items on the way out, and error codes such
-// as AWS.SimpleQueueService.NonExistentQueue with their statuses.
+// the query names and error codes; hako's table of them (model.QueryCompat,
+// which the json codec reads too) puts them back:
+// MessageAttribute.1.Value.StringValue on the way in, <Message>...</Message>
+// items on the way out, and error codes such as
+// AWS.SimpleQueueService.NonExistentQueue with their statuses.
 package query
 
 import (

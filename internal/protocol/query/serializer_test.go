@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"hako/internal/protocol"
+	"hako/internal/protocol/internal/codectest"
 	"hako/internal/protocol/model"
 )
 
@@ -78,7 +79,7 @@ print(json.dumps(out))
 // for operations of every query service and compares the result with the
 // parameters it was given.
 func TestBotocoreSerializer(t *testing.T) {
-	py := python(t)
+	py := codectest.Python(t)
 	out, err := exec.Command(py, "-c", serializerScript).CombinedOutput()
 	if err != nil {
 		t.Fatalf("botocore: %v\n%s", err, out)

@@ -301,7 +301,8 @@ func TestSQSCompatAgainstQueryModel(t *testing.T) {
 		t.Skipf("bundled SQS model speaks %s", old.Metadata.Protocol)
 	}
 	cur := model.MustLoad("sqs")
-	table := compatByModel["sqs"]
+	table := model.QueryCompatOf("sqs")
+	names := names(cur)
 	var none *xmlshape.Names
 	checked := 0
 	for name, s := range cur.Shapes {
@@ -316,13 +317,13 @@ func TestSQSCompatAgainstQueryModel(t *testing.T) {
 				if om == nil {
 					continue
 				}
-				if got, want := table.names.MemberName(s, m), none.MemberName(os, *om); got != want {
+				if got, want := names.MemberName(s, m), none.MemberName(os, *om); got != want {
 					t.Errorf("%s.%s: compat name %q, query model %q", name, m.Name, got, want)
 				}
 				checked++
 			}
 		case "map":
-			gk, gv := table.names.EntryNames(s)
+			gk, gv := names.EntryNames(s)
 			wk, wv := none.EntryNames(os)
 			if gk != wk || gv != wv {
 				t.Errorf("%s: compat entry names %s/%s, query model %s/%s", name, gk, gv, wk, wv)
@@ -334,12 +335,12 @@ func TestSQSCompatAgainstQueryModel(t *testing.T) {
 			if os.Error != nil && os.Error.Code != "" {
 				code, status = os.Error.Code, os.Error.HTTPStatusCode
 			}
-			e, ok := table.errors[name]
+			e, ok := table.Errors[name]
 			if !ok {
-				e = queryError{code: name}
+				e = model.QueryError{Code: name}
 			}
-			if e.code != code || (status != 0 && e.status != status) {
-				t.Errorf("error %s: compat %s %d, query model %s %d", name, e.code, e.status, code, status)
+			if e.Code != code || (status != 0 && e.Status != status) {
+				t.Errorf("error %s: compat %s %d, query model %s %d", name, e.Code, e.Status, code, status)
 			}
 			checked++
 		}
@@ -348,17 +349,17 @@ func TestSQSCompatAgainstQueryModel(t *testing.T) {
 		t.Errorf("only %d names checked", checked)
 	}
 	// Every table entry names something the JSON model has.
-	for k := range table.names.Members {
+	for k := range table.Members {
 		if s := cur.Shapes[k.Shape]; s == nil || s.MemberByName(k.Name) == nil {
 			t.Errorf("compat member %s.%s is not in the sqs model", k.Shape, k.Name)
 		}
 	}
-	for k := range table.names.Entries {
+	for k := range table.Entries {
 		if s := cur.Shapes[k]; s == nil || s.Type != "map" {
 			t.Errorf("compat map %s is not in the sqs model", k)
 		}
 	}
-	for k := range table.errors {
+	for k := range table.Errors {
 		if s := cur.Shapes[k]; s == nil || !s.Exception {
 			t.Errorf("compat error %s is not in the sqs model", k)
 		}

@@ -1,41 +1,17 @@
 package restjson_test
 
 import (
-	"encoding/json"
-	"os/exec"
 	"testing"
-)
 
-// botocore runs a Python script with the endpoint URL and decodes the JSON
-// it prints; it skips the test when python3 with boto3 is not installed.
-func botocore(t *testing.T, script, url string, out any) {
-	t.Helper()
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
-	if err := exec.Command(python, "-c", "import boto3").Run(); err != nil {
-		t.Skip("boto3 not installed")
-	}
-	cmd := exec.Command(python, script, url)
-	stdout, err := cmd.Output()
-	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			t.Fatalf("%s: %v\n%s", script, err, ee.Stderr)
-		}
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(stdout, out); err != nil {
-		t.Fatalf("%s printed %s: %v", script, stdout, err)
-	}
-}
+	"hako/internal/protocol/internal/codectest"
+)
 
 func TestLambdaBotocore(t *testing.T) {
 	svc, srv := startService(t, "lambda", "ValidationException", lambdaHandler)
 	var got map[string]any
-	botocore(t, "testdata/botocore_lambda.py", srv.URL, &got)
+	codectest.Botocore(t, "testdata/botocore_lambda.py", &got, srv.URL)
 
-	calls := svc.all()
+	calls := svc.All()
 	equalDoc(t, "CreateFunction input", calls[0].Doc, map[string]any{
 		"FunctionName": "fn", "Runtime": "python3.12", "Role": "arn:aws:iam::000000000000:role/r", "Handler": "app.handler",
 		"Code": map[string]any{"ZipFile": []byte("PK\x03\x04zip\x00\xff")}, "Environment": map[string]any{"Variables": map[string]any{"AA": "1"}},

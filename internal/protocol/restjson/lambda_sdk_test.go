@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"hako/internal/protocol"
+	"hako/internal/protocol/internal/codectest"
 )
 
 const fnArn = "arn:aws:lambda:us-east-1:000000000000:function:fn"
@@ -90,7 +91,7 @@ func lambdaHandler(op string, in map[string]any) (map[string]any, error) {
 
 func TestLambdaSDK(t *testing.T) {
 	svc, srv := startService(t, "lambda", "ValidationException", lambdaHandler)
-	client := lambda.NewFromConfig(sdkConfig(), func(o *lambda.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	client := lambda.NewFromConfig(codectest.SDKConfig(), func(o *lambda.Options) { o.BaseEndpoint = aws.String(srv.URL) })
 
 	t.Run("CreateFunction", func(t *testing.T) {
 		zip := []byte("PK\x03\x04 not really a zip \x00\xff")
@@ -110,7 +111,7 @@ func TestLambdaSDK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		equalDoc(t, "input", svc.last(t).Doc, map[string]any{
+		equalDoc(t, "input", svc.Last(t).Doc, map[string]any{
 			"FunctionName":  "fn",
 			"Runtime":       "python3.12",
 			"Role":          "arn:aws:iam::000000000000:role/r",
@@ -128,7 +129,7 @@ func TestLambdaSDK(t *testing.T) {
 			len(out.Architectures) != 1 || out.Architectures[0] != types.ArchitectureArm64 {
 			t.Errorf("output = %+v", out)
 		}
-		if code := svc.last(t); code.Op != "CreateFunction" {
+		if code := svc.Last(t); code.Op != "CreateFunction" {
 			t.Errorf("op %s", code.Op)
 		}
 	})
@@ -138,14 +139,14 @@ func TestLambdaSDK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		equalDoc(t, "input", svc.last(t).Doc, map[string]any{"FunctionName": fnArn, "Qualifier": "$LATEST"})
+		equalDoc(t, "input", svc.Last(t).Doc, map[string]any{"FunctionName": fnArn, "Qualifier": "$LATEST"})
 		if aws.ToString(out.Configuration.Handler) != "app.handler" || aws.ToString(out.Code.Location) != "http://localhost/code.zip?x=1&y=2" || out.Tags["team"] != "a" {
 			t.Errorf("output = %+v", out)
 		}
 	})
 
 	t.Run("ListFunctionsPaging", func(t *testing.T) {
-		before := len(svc.all())
+		before := len(svc.All())
 		p := lambda.NewListFunctionsPaginator(client, &lambda.ListFunctionsInput{MaxItems: aws.Int32(2)})
 		var names []string
 		for p.HasMorePages() {
@@ -157,7 +158,7 @@ func TestLambdaSDK(t *testing.T) {
 				names = append(names, aws.ToString(f.FunctionName))
 			}
 		}
-		calls := svc.all()[before:]
+		calls := svc.All()[before:]
 		if len(calls) != 2 {
 			t.Fatalf("%d calls", len(calls))
 		}
@@ -181,7 +182,7 @@ func TestLambdaSDK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		equalDoc(t, "input", svc.last(t).Doc, map[string]any{
+		equalDoc(t, "input", svc.Last(t).Doc, map[string]any{
 			"FunctionName":   "fn",
 			"Payload":        []byte(`{"x":10,"y":"fail"}`),
 			"InvocationType": "RequestResponse",
@@ -211,18 +212,18 @@ func TestLambdaSDK(t *testing.T) {
 		if _, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("fn")}); err != nil {
 			t.Fatal(err)
 		}
-		equalDoc(t, "input", svc.last(t).Doc, map[string]any{"FunctionName": "fn"})
+		equalDoc(t, "input", svc.Last(t).Doc, map[string]any{"FunctionName": "fn"})
 	})
 
 	t.Run("TagAndListTags", func(t *testing.T) {
 		if _, err := client.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(fnArn), Tags: map[string]string{"env": "dev", "team": "a"}}); err != nil {
 			t.Fatal(err)
 		}
-		equalDoc(t, "tag input", svc.last(t).Doc, map[string]any{"Resource": fnArn, "Tags": map[string]any{"env": "dev", "team": "a"}})
+		equalDoc(t, "tag input", svc.Last(t).Doc, map[string]any{"Resource": fnArn, "Tags": map[string]any{"env": "dev", "team": "a"}})
 		if _, err := client.UntagResource(ctx, &lambda.UntagResourceInput{Resource: aws.String(fnArn), TagKeys: []string{"a,b", "env"}}); err != nil {
 			t.Fatal(err)
 		}
-		equalDoc(t, "untag input", svc.last(t).Doc, map[string]any{"Resource": fnArn, "TagKeys": []any{"a,b", "env"}})
+		equalDoc(t, "untag input", svc.Last(t).Doc, map[string]any{"Resource": fnArn, "TagKeys": []any{"a,b", "env"}})
 		out, err := client.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String(fnArn)})
 		if err != nil {
 			t.Fatal(err)
@@ -237,7 +238,7 @@ func TestLambdaSDK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		equalDoc(t, "input", svc.last(t).Doc, map[string]any{"FunctionName": "fn", "Qualifier": "3"})
+		equalDoc(t, "input", svc.Last(t).Doc, map[string]any{"FunctionName": "fn", "Qualifier": "3"})
 		if out.StatusCode != 204 {
 			t.Errorf("StatusCode %d", out.StatusCode)
 		}

@@ -11,6 +11,7 @@ import (
 	schedtypes "github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 
 	"hako/internal/protocol"
+	"hako/internal/protocol/internal/codectest"
 )
 
 func TestSchedulerSDK(t *testing.T) {
@@ -40,7 +41,7 @@ func TestSchedulerSDK(t *testing.T) {
 		}
 		return nil, protocol.NotImplemented("scheduler", op)
 	})
-	client := scheduler.NewFromConfig(sdkConfig(), func(o *scheduler.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	client := scheduler.NewFromConfig(codectest.SDKConfig(), func(o *scheduler.Options) { o.BaseEndpoint = aws.String(srv.URL) })
 
 	_, err := client.CreateSchedule(ctx, &scheduler.CreateScheduleInput{
 		Name:               aws.String("every-5"),
@@ -57,7 +58,7 @@ func TestSchedulerSDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := svc.last(t).Doc
+	doc := svc.Last(t).Doc
 	if token, _ := doc["ClientToken"].(string); token == "" {
 		t.Errorf("ClientToken (idempotency token) missing: %v", doc)
 	}
@@ -77,7 +78,7 @@ func TestSchedulerSDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	equalDoc(t, "GetSchedule input", svc.last(t).Doc, map[string]any{"Name": "every-5", "GroupName": "my-group_1.x"})
+	equalDoc(t, "GetSchedule input", svc.Last(t).Doc, map[string]any{"Name": "every-5", "GroupName": "my-group_1.x"})
 	if !aws.ToTime(out.CreationDate).Equal(created) || !aws.ToTime(out.LastModificationDate).Equal(created.Add(time.Hour)) ||
 		aws.ToInt32(out.FlexibleTimeWindow.MaximumWindowInMinutes) != 15 || aws.ToInt32(out.Target.RetryPolicy.MaximumRetryAttempts) != 3 ||
 		out.State != schedtypes.ScheduleStateEnabled || aws.ToString(out.GroupName) != "my-group_1.x" {
@@ -112,13 +113,13 @@ func TestAPIGatewaySDK(t *testing.T) {
 		}
 		return nil, protocol.NotImplemented("apigateway", op)
 	})
-	client := apigateway.NewFromConfig(sdkConfig(), func(o *apigateway.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	client := apigateway.NewFromConfig(codectest.SDKConfig(), func(o *apigateway.Options) { o.BaseEndpoint = aws.String(srv.URL) })
 
 	out, err := client.GetRestApis(ctx, &apigateway.GetRestApisInput{Limit: aws.Int32(2), Position: aws.String("p")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	equalDoc(t, "GetRestApis input", svc.last(t).Doc, map[string]any{"limit": int64(2), "position": "p"})
+	equalDoc(t, "GetRestApis input", svc.Last(t).Doc, map[string]any{"limit": int64(2), "position": "p"})
 	// The list member is "items" in the model and "item" on the wire.
 	if len(out.Items) != 2 || aws.ToString(out.Items[0].Id) != "a1" || !aws.ToTime(out.Items[0].CreatedDate).Equal(created) ||
 		out.Items[0].Tags["k"] != "v" || !out.Items[1].DisableExecuteApiEndpoint || aws.ToString(out.Position) != "next" {
@@ -133,7 +134,7 @@ func TestAPIGatewaySDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	equalDoc(t, "GetExport input", svc.last(t).Doc, map[string]any{
+	equalDoc(t, "GetExport input", svc.Last(t).Doc, map[string]any{
 		// aws-sdk-go-v2's API Gateway client overwrites Accept with application/json.
 		"restApiId": "a1", "stageName": "prod", "exportType": "oas30", "accepts": "application/json",
 		"parameters": map[string]any{"extensions": "apigateway", "flag": "x y"},

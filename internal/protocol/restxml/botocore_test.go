@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hako/internal/protocol"
+	"hako/internal/protocol/internal/codectest"
 )
 
 const botoS3Script = `
@@ -39,7 +40,7 @@ print(json.dumps(out))
 `
 
 func TestBotocoreS3(t *testing.T) {
-	py := python(t)
+	py := codectest.Python(t)
 	modified := time.Date(2024, 2, 3, 4, 5, 6, 0, time.UTC)
 	var stored []byte
 	f, srv := newFake(t, map[string]reply{

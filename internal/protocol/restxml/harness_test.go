@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"hako/internal/protocol"
+	"hako/internal/protocol/internal/codectest"
 	"hako/internal/protocol/model"
 )
 
@@ -136,24 +136,6 @@ func s3Client(url string) *s3.Client {
 	})
 }
 
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
-
-func python(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found")
-	}
-	if err := exec.Command(p, "-c", "import boto3").Run(); err != nil {
-		t.Skip("boto3 not importable")
-	}
-	return p
-}
-
 // subset reports the keys of want whose values differ in got.
 func subset(got, want map[string]any) []string {
 	var diff []string
@@ -164,3 +146,6 @@ func subset(got, want map[string]any) []string {
 	}
 	return diff
 }
+
+// ctx bounds one test's SDK calls.
+func ctx(t *testing.T) context.Context { return codectest.Context(t) }

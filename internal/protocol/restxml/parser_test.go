@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"hako/internal/protocol"
+	"hako/internal/protocol/internal/codectest"
 	"hako/internal/protocol/model"
 )
 
@@ -49,7 +50,7 @@ print(json.dumps(out))
 // TestBotocoreParser encodes S3 outputs and has botocore's response
 // parser read them back: body XML, headers and payloads.
 func TestBotocoreParser(t *testing.T) {
-	py := python(t)
+	py := codectest.Python(t)
 	when := time.Date(2024, 3, 4, 5, 6, 7, 890e6, time.UTC)
 	day := time.Date(2030, 1, 2, 0, 0, 0, 0, time.UTC)
 	owner := map[string]any{"DisplayName": "me", "ID": "abc"}

@@ -5,7 +5,9 @@
 // (model.API.MatchREST; for virtual-hosted S3 the edge puts the bucket back
 // into the path first): a path that fits no operation is NotFound (404),
 // one that fits with another method MethodNotAllowed (405). Then each input
-// member is read from where the model binds it:
+// member is read from where the model binds it (package restbind, shared
+// with rest-json, implements the HTTP bindings; this package brings
+// rest-xml's text forms, its XML bodies and S3's errors):
 //
 //	uri          a label of the path ({Bucket}, {Key+}), unescaped
 //	querystring  a query parameter (a list from repeated ones; a map from all

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"hako/internal/protocol"
+	"hako/internal/protocol/internal/codectest"
 )
 
 // serializerScript serializes S3 requests with botocore's own rest-xml
@@ -94,7 +95,7 @@ print(json.dumps(out))
 // serializer writes them and compares the result with the parameters
 // they were made from.
 func TestBotocoreSerializer(t *testing.T) {
-	py := python(t)
+	py := codectest.Python(t)
 	out, err := exec.Command(py, "-c", serializerScript).CombinedOutput()
 	if err != nil {
 		t.Fatalf("botocore: %v\n%s", err, out)

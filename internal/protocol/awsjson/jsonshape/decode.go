@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"hako/internal/protocol/model"
+	"hako/internal/protocol/scalar"
 )
 
 // MaxDepth bounds the nesting of JSON objects and arrays in a body.
@@ -137,29 +138,6 @@ func (d *decoder) enter() error {
 	return nil
 }
 
-// javaType names a scalar shape as AWS's messages do.
-func javaType(s *model.Shape) string {
-	switch s.Type {
-	case "string":
-		return "String"
-	case "integer":
-		return "Integer"
-	case "long":
-		return "Long"
-	case "float":
-		return "Float"
-	case "double":
-		return "Double"
-	case "boolean":
-		return "Boolean"
-	case "timestamp":
-		return "Date"
-	case "blob":
-		return "ByteBuffer"
-	}
-	return s.Name
-}
-
 // tokenName is the name AWS's messages give the JSON token at d.i; "" when
 // it is not the start of a JSON value.
 func (d *decoder) tokenName() string {
@@ -217,7 +195,7 @@ func (d *decoder) mismatch(s *model.Shape) error {
 	case '{':
 		return &TypeError{Msg: "Start of structure or map found where not expected"}
 	case '[':
-		return &TypeError{Msg: "Unrecognized collection type class java.lang." + javaType(s)}
+		return &TypeError{Msg: "Unrecognized collection type class java.lang." + scalar.TypeName(s)}
 	}
 	tok := d.tokenName()
 	if tok == "" {
@@ -226,7 +204,7 @@ func (d *decoder) mismatch(s *model.Shape) error {
 	if s.Type == "boolean" && tok == "STRING_VALUE" {
 		return &TypeError{Msg: "Unexpected token received from parser"}
 	}
-	return &TypeError{Msg: tok + " cannot be converted to " + javaType(s)}
+	return &TypeError{Msg: tok + " cannot be converted to " + scalar.TypeName(s)}
 }
 
 // value reads one value of shape s (used as ref). A JSON null reads as nil.
@@ -279,15 +257,10 @@ func (d *decoder) value(ref *model.ShapeRef, s *model.Shape) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			switch str {
-			case "NaN":
-				return math.NaN(), nil
-			case "Infinity":
-				return math.Inf(1), nil
-			case "-Infinity":
-				return math.Inf(-1), nil
+			if f, ok := scalar.ParseSpecialFloat(str); ok {
+				return f, nil
 			}
-			return nil, &TypeError{Msg: "STRING_VALUE cannot be converted to " + javaType(s)}
+			return nil, &TypeError{Msg: "STRING_VALUE cannot be converted to " + scalar.TypeName(s)}
 		}
 		if c != '-' && (c < '0' || c > '9') {
 			return nil, d.mismatch(s)
@@ -298,7 +271,7 @@ func (d *decoder) value(ref *model.ShapeRef, s *model.Shape) (any, error) {
 		}
 		f, perr := strconv.ParseFloat(string(lit), 64)
 		if perr != nil && !math.IsInf(f, 0) {
-			return nil, &TypeError{Msg: "DECIMAL_VALUE cannot be converted to " + javaType(s)}
+			return nil, &TypeError{Msg: "DECIMAL_VALUE cannot be converted to " + scalar.TypeName(s)}
 		}
 		return f, nil
 	case "boolean":
@@ -324,129 +297,120 @@ func (d *decoder) structure(s *model.Shape, bodyOnly bool) (map[string]any, erro
 	if d.data[d.i] != '{' {
 		return nil, d.mismatch(s)
 	}
-	if err := d.enter(); err != nil {
-		return nil, err
-	}
-	d.i++
 	info := infoOf(s)
 	out := make(map[string]any, min(len(info.members), 8))
-	d.ws()
-	if d.i < len(d.data) && d.data[d.i] == '}' {
-		d.i++
-		d.depth--
-		return out, nil
-	}
-	for {
-		d.ws()
-		if d.i >= len(d.data) {
-			return nil, d.eof()
+	err := d.object("expected a member name", func(key []byte) error {
+		idx := info.lookup(key, bodyOnly)
+		if idx < 0 {
+			return d.skip()
 		}
-		if d.data[d.i] != '"' {
-			return nil, d.syntax("expected a member name")
-		}
-		key, err := d.strBytes()
+		m := &info.members[idx]
+		v, err := d.value(m.ref, m.ref.Shape)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if err := d.colon(); err != nil {
-			return nil, err
+		if v != nil {
+			out[m.name] = v
+		} else {
+			delete(out, m.name)
 		}
-		if idx := info.lookup(key, bodyOnly); idx >= 0 {
-			m := &info.members[idx]
-			v, err := d.value(m.ref, m.ref.Shape)
-			if err != nil {
-				return nil, err
-			}
-			if v != nil {
-				out[m.name] = v
-			} else {
-				delete(out, m.name)
-			}
-		} else if err := d.skip(); err != nil {
-			return nil, err
-		}
-		more, err := d.next('}')
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			d.depth--
-			return out, nil
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 func (d *decoder) list(s *model.Shape) ([]any, error) {
-	if err := d.enter(); err != nil {
-		return nil, err
-	}
-	d.i++
 	out := []any{}
-	d.ws()
-	if d.i < len(d.data) && d.data[d.i] == ']' {
-		d.i++
-		d.depth--
-		return out, nil
-	}
-	for {
-		d.ws()
+	err := d.array(func() error {
 		v, err := d.value(s.Member, s.Member.Shape)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, v)
-		more, err := d.next(']')
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			d.depth--
-			return out, nil
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 func (d *decoder) mapValue(s *model.Shape) (map[string]any, error) {
-	if err := d.enter(); err != nil {
+	out := map[string]any{}
+	err := d.object("expected a map key", func(key []byte) error {
+		k := string(key)
+		v, err := d.value(s.Value, s.Value.Shape)
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			out[k] = v
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// object reads a JSON object, d.i at its '{': for each member it reads the
+// key (notKey is the error when there is something else) and calls member
+// with d.i at the value, which member must consume. The key aliases the
+// input or the scratch buffer: member must copy it before reading strings.
+func (d *decoder) object(notKey string, member func(key []byte) error) error {
+	return d.container('}', func() error {
+		if d.i >= len(d.data) {
+			return d.eof()
+		}
+		if d.data[d.i] != '"' {
+			return d.syntax(notKey)
+		}
+		key, err := d.strBytes()
+		if err != nil {
+			return err
+		}
+		if err := d.colon(); err != nil {
+			return err
+		}
+		return member(key)
+	})
+}
+
+// array reads a JSON array, d.i at its '[', calling item with d.i at each
+// item, which item must consume.
+func (d *decoder) array(item func() error) error {
+	return d.container(']', item)
+}
+
+// container reads the comma-separated entries of an object or array up to
+// closing, d.i at the opening bracket, calling entry with d.i at each.
+func (d *decoder) container(closing byte, entry func() error) error {
+	if err := d.enter(); err != nil {
+		return err
+	}
 	d.i++
-	out := map[string]any{}
 	d.ws()
-	if d.i < len(d.data) && d.data[d.i] == '}' {
+	if d.i < len(d.data) && d.data[d.i] == closing {
 		d.i++
 		d.depth--
-		return out, nil
+		return nil
 	}
 	for {
 		d.ws()
-		if d.i >= len(d.data) {
-			return nil, d.eof()
+		if err := entry(); err != nil {
+			return err
 		}
-		if d.data[d.i] != '"' {
-			return nil, d.syntax("expected a map key")
-		}
-		key, err := d.str()
+		more, err := d.next(closing)
 		if err != nil {
-			return nil, err
-		}
-		if err := d.colon(); err != nil {
-			return nil, err
-		}
-		v, err := d.value(s.Value, s.Value.Shape)
-		if err != nil {
-			return nil, err
-		}
-		if v != nil {
-			out[key] = v
-		}
-		more, err := d.next('}')
-		if err != nil {
-			return nil, err
+			return err
 		}
 		if !more {
 			d.depth--
-			return out, nil
+			return nil
 		}
 	}
 }
@@ -566,12 +530,12 @@ func (d *decoder) integer(s *model.Shape) (any, error) {
 		if n, ok := parseInt(lit); ok {
 			return n, nil
 		}
-		return nil, &TypeError{Msg: "NUMBER_VALUE cannot be converted to " + javaType(s)}
+		return nil, &TypeError{Msg: "NUMBER_VALUE cannot be converted to " + scalar.TypeName(s)}
 	}
 	// AWS truncates decimals sent for integers.
 	f, perr := strconv.ParseFloat(string(lit), 64)
 	if perr != nil || f >= math.MaxInt64 || f < math.MinInt64 {
-		return nil, &TypeError{Msg: "DECIMAL_VALUE cannot be converted to " + javaType(s)}
+		return nil, &TypeError{Msg: "DECIMAL_VALUE cannot be converted to " + scalar.TypeName(s)}
 	}
 	return int64(f), nil
 }
@@ -829,74 +793,34 @@ func (d *decoder) any() (any, error) {
 	}
 	switch c := d.data[d.i]; {
 	case c == '{':
-		if err := d.enter(); err != nil {
-			return nil, err
-		}
-		d.i++
 		out := map[string]any{}
-		d.ws()
-		if d.i < len(d.data) && d.data[d.i] == '}' {
-			d.i++
-			d.depth--
-			return out, nil
-		}
-		for {
-			d.ws()
-			if d.i >= len(d.data) {
-				return nil, d.eof()
-			}
-			if d.data[d.i] != '"' {
-				return nil, d.syntax("expected a member name")
-			}
-			key, err := d.str()
-			if err != nil {
-				return nil, err
-			}
-			if err := d.colon(); err != nil {
-				return nil, err
-			}
+		err := d.object("expected a member name", func(key []byte) error {
+			k := string(key)
 			v, err := d.any()
 			if err != nil {
-				return nil, err
+				return err
 			}
-			out[key] = v
-			more, err := d.next('}')
-			if err != nil {
-				return nil, err
-			}
-			if !more {
-				d.depth--
-				return out, nil
-			}
-		}
-	case c == '[':
-		if err := d.enter(); err != nil {
+			out[k] = v
+			return nil
+		})
+		if err != nil {
 			return nil, err
 		}
-		d.i++
+		return out, nil
+	case c == '[':
 		out := []any{}
-		d.ws()
-		if d.i < len(d.data) && d.data[d.i] == ']' {
-			d.i++
-			d.depth--
-			return out, nil
-		}
-		for {
-			d.ws()
+		err := d.array(func() error {
 			v, err := d.any()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			out = append(out, v)
-			more, err := d.next(']')
-			if err != nil {
-				return nil, err
-			}
-			if !more {
-				d.depth--
-				return out, nil
-			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
+		return out, nil
 	case c == '"':
 		return d.str()
 	case c == 't':
@@ -927,49 +851,10 @@ func (d *decoder) skip() error {
 		return d.eof()
 	}
 	switch c := d.data[d.i]; {
-	case c == '{' || c == '[':
-		closing := byte('}')
-		if c == '[' {
-			closing = ']'
-		}
-		if err := d.enter(); err != nil {
-			return err
-		}
-		d.i++
-		d.ws()
-		if d.i < len(d.data) && d.data[d.i] == closing {
-			d.i++
-			d.depth--
-			return nil
-		}
-		for {
-			d.ws()
-			if closing == '}' {
-				if d.i >= len(d.data) {
-					return d.eof()
-				}
-				if d.data[d.i] != '"' {
-					return d.syntax("expected a member name")
-				}
-				if _, err := d.strBytes(); err != nil {
-					return err
-				}
-				if err := d.colon(); err != nil {
-					return err
-				}
-			}
-			if err := d.skip(); err != nil {
-				return err
-			}
-			more, err := d.next(closing)
-			if err != nil {
-				return err
-			}
-			if !more {
-				d.depth--
-				return nil
-			}
-		}
+	case c == '{':
+		return d.object("expected a member name", func([]byte) error { return d.skip() })
+	case c == '[':
+		return d.array(d.skip)
 	case c == '"':
 		_, err := d.strBytes()
 		return err

@@ -133,28 +133,3 @@ func MessageMember(s *model.Shape) string {
 	}
 	return ""
 }
-
-// timestampFormat is the lower-cased timestampFormat trait of a use of a
-// shape (member trait first, then the shape's), or def.
-func timestampFormat(ref *model.ShapeRef, s *model.Shape, def string) string {
-	f := s.TimestampFormat
-	if ref != nil && ref.TimestampFormat != "" {
-		f = ref.TimestampFormat
-	}
-	if f == "" {
-		return def
-	}
-	return strings.ToLower(f)
-}
-
-// TimestampFormat is timestampFormat for the codecs: "iso8601", "rfc822"
-// or "unixtimestamp".
-func TimestampFormat(ref *model.ShapeRef, def string) string {
-	return timestampFormat(ref, ref.Shape, def)
-}
-
-// IsStreaming reports whether a blob member is streamed (trait on the member
-// or its shape).
-func IsStreaming(ref *model.ShapeRef) bool {
-	return ref.Streaming || (ref.Shape != nil && ref.Shape.Streaming)
-}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"hako/internal/protocol/model"
+	"hako/internal/protocol/scalar"
 )
 
 // Node is one element of a parsed document.
@@ -134,7 +135,7 @@ func (d *Decoder) Structure(n *Node, s *model.Shape) (map[string]any, error) {
 			if !ok {
 				continue
 			}
-			v, err := ParseScalar(m.Shape, TimestampFormat(m.ShapeRef, ISO8601), text)
+			v, err := scalar.Parse(m.Shape, scalar.TimestampFormat(m.ShapeRef, scalar.ISO8601), text)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
@@ -242,12 +243,12 @@ func (d *Decoder) Value(n *Node, ref *model.ShapeRef) (any, error) {
 		return entries, nil
 	}
 	if len(n.Children) > 0 {
-		return nil, fmt.Errorf("%w: found element <%s> where a %s was expected", ErrType, n.Children[0].Name, s.Type)
+		return nil, fmt.Errorf("%w: found element <%s> where a %s was expected", scalar.ErrType, n.Children[0].Name, s.Type)
 	}
 	if n.Text == "" && s.Type != "string" && s.Type != "blob" {
-		return nil, fmt.Errorf("%w: empty %s", ErrType, s.Type)
+		return nil, fmt.Errorf("%w: empty %s", scalar.ErrType, s.Type)
 	}
-	return ParseScalar(s, TimestampFormat(ref, ISO8601), n.Text)
+	return scalar.Parse(s, scalar.TimestampFormat(ref, scalar.ISO8601), n.Text)
 }
 
 func (d *Decoder) entry(n *Node, s *model.Shape, into map[string]any) error {
@@ -257,7 +258,7 @@ func (d *Decoder) entry(n *Node, s *model.Shape, into map[string]any) error {
 	keyName, valueName := d.Names.EntryNames(s)
 	kn, vn := n.Child(keyName), n.Child(valueName)
 	if kn == nil {
-		return fmt.Errorf("%w: map entry without <%s>", ErrType, keyName)
+		return fmt.Errorf("%w: map entry without <%s>", scalar.ErrType, keyName)
 	}
 	k, err := d.Value(kn, s.Key)
 	if err != nil {

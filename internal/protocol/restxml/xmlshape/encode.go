@@ -12,20 +12,21 @@
 //   - a map is <Name><entry><key/><value/></entry>...</Name>, key and value
 //     renamed by their locationNames; a flattened map repeats <Name> per
 //     entry holding key and value;
-//   - scalars are text: timestamps ISO 8601 with milliseconds in UTC unless
-//     the timestampFormat trait says otherwise, blobs base64, booleans
-//     true/false.
+//   - scalars are text (package scalar): timestamps ISO 8601 with
+//     milliseconds in UTC unless the timestampFormat trait says otherwise,
+//     blobs base64, booleans true/false.
 //
 // Values come from protocol documents (map[string]any and friends, see
 // package protocol). Encoding never fails: a value of the wrong Go type for
 // its shape is left out. Decoding reports such values as errors wrapping
-// ErrType, and malformed XML as other errors.
+// scalar.ErrType, and malformed XML as other errors.
 package xmlshape
 
 import (
 	"sort"
 
 	"hako/internal/protocol/model"
+	"hako/internal/protocol/scalar"
 )
 
 // Encoder writes documents as XML. The zero Encoder follows the model
@@ -135,7 +136,7 @@ func (e *Encoder) Element(w *Writer, name string, ref *model.ShapeRef, v any) {
 		})
 		w.Close(name)
 	default:
-		text, ok := FormatScalar(s, TimestampFormat(ref, ISO8601), v)
+		text, ok := scalar.Format(s, scalar.TimestampFormat(ref, scalar.ISO8601), v)
 		if !ok {
 			return
 		}
@@ -192,7 +193,7 @@ func (e *Encoder) attributes(w *Writer, s *model.Shape, doc map[string]any) {
 		if !ok || v == nil {
 			continue
 		}
-		if text, ok := FormatScalar(m.Shape, TimestampFormat(m.ShapeRef, ISO8601), v); ok {
+		if text, ok := scalar.Format(m.Shape, scalar.TimestampFormat(m.ShapeRef, scalar.ISO8601), v); ok {
 			w.Attr(e.Names.MemberName(s, m), text)
 		}
 	}
@@ -241,6 +242,43 @@ func eachEntry(v any, fn func(string, any)) {
 		sort.Strings(keys)
 		for _, k := range keys {
 			fn(k, m[k])
+		}
+	}
+}
+
+var anyString = &model.Shape{Type: "string"}
+
+// ErrorFields writes the extra members of an error (fields) after its
+// code and message: those the error shape models, in model order and
+// named as the model names them, then the others by name, as text. Fields
+// named in skip (the elements the caller writes itself) and names that
+// are not valid element names are left out.
+func (e *Encoder) ErrorFields(w *Writer, shape *model.Shape, fields map[string]any, skip ...string) {
+	if len(fields) == 0 {
+		return
+	}
+	done := make(map[string]bool, len(skip)+len(fields))
+	for _, k := range skip {
+		done[k] = true
+	}
+	if shape != nil {
+		for _, m := range shape.Members {
+			if v, ok := fields[m.Name]; ok && v != nil && !done[m.Name] {
+				e.Element(w, e.Names.MemberName(shape, m), m.ShapeRef, v)
+				done[m.Name] = true
+			}
+		}
+	}
+	rest := make([]string, 0, len(fields))
+	for k := range fields {
+		if !done[k] && ValidName(k) {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	for _, k := range rest {
+		if text, ok := scalar.Format(anyString, scalar.ISO8601, fields[k]); ok {
+			w.Element(k, text)
 		}
 	}
 }

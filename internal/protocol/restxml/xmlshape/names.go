@@ -5,7 +5,8 @@ import "hako/internal/protocol/model"
 // Names holds wire names that a model lost and a protocol still needs:
 // when SQS moved from query to JSON, botocore's model dropped the
 // locationName traits that name its query parameters and XML elements
-// (MessageAttribute.1.Name...). A nil *Names means "the model says it all".
+// (MessageAttribute.1.Name...); model.QueryCompat has them. A nil *Names
+// means "the model says it all".
 type Names struct {
 	// Members maps a structure member to its wire name. For a flattened
 	// list or map this is the name every item or entry repeats under.
@@ -16,10 +17,10 @@ type Names struct {
 }
 
 // Member names one member of a structure shape.
-type Member struct{ Shape, Name string }
+type Member = model.MemberKey
 
 // Entry is the pair of names a map entry's key and value travel under.
-type Entry struct{ Key, Value string }
+type Entry = model.EntryNames
 
 // MemberName is the wire name of structure s's member m, the way botocore
 // names it in query parameters and XML elements: a flattened list takes
@@ -27,7 +28,7 @@ type Entry struct{ Key, Value string }
 // locationName, else the locationName of its shape, else the member name.
 func (n *Names) MemberName(s *model.Shape, m model.Member) string {
 	if n != nil && n.Members != nil {
-		if name, ok := n.Members[Member{s.Name, m.Name}]; ok {
+		if name, ok := n.Members[Member{Shape: s.Name, Name: m.Name}]; ok {
 			return name
 		}
 	}
