@@ -68,6 +68,10 @@ type Config struct {
 	Reset func(ctx context.Context) error
 	// Version is reported by /_hako/health.
 	Version string
+	// Mounts are hako's own non-AWS endpoints owned by services (e.g. the
+	// Lambda code download behind GetFunction's Code.Location), by path
+	// prefix under /_hako/.
+	Mounts map[string]http.Handler
 }
 
 // Edge is the http.Handler of the whole server.
@@ -186,6 +190,12 @@ func (e *Edge) Handler() http.Handler { return e }
 
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_hako/") || r.URL.Path == "/_hako" {
+		for prefix, h := range e.cfg.Mounts {
+			if strings.HasPrefix(r.URL.Path, prefix) {
+				h.ServeHTTP(w, r)
+				return
+			}
+		}
 		e.serveAdmin(w, r)
 		return
 	}

@@ -17,12 +17,32 @@
 //     REPORT lines.
 //   - A Function is immutable: an update produces a new Function (new
 //     RevisionID), and sandboxes of the old revision are drained and
-//     stopped (Evict).
+//     stopped (Evict; an invoke of a new revision also retires the idle
+//     sandboxes of older ones).
+//   - Deployment packages are validated before anything is written
+//     (ValidateZip, also exported for CreateFunction) and extracted once
+//     per SHA-256, read-only.
+//   - What a host offers is detected at New and logged once: memory
+//     limits through cgroup v2, v1 or none; a private mount namespace and
+//     a user per function when hako is root (see isolate_linux.go).
 //
-// Layout: sandbox.go (one process tree and its Runtime API endpoint),
-// runtimeapi.go (the HTTP endpoints), pool.go (warm reuse, limits,
-// expiry), limits*.go (cgroups v2 / v1 / none), code.go (extracted code
-// cache), bootstraps/ (our runtime clients for python and node, embedded).
+// Failures are results, not errors: a handler error, a timeout
+// (Sandbox.Timedout), a crash (Runtime.ExitError), a memory kill
+// (Runtime.OutOfMemory) or a failed init (the runtime's own error type,
+// Runtime.InvalidEntrypoint when nothing could start) is an InvokeResult
+// with FunctionError "Unhandled" and AWS's payload, and every sandbox
+// that failed that way is discarded: the next invoke starts a fresh one.
+//
+// Layout: manager.go (the Manager: New, Start, Stop, Invoke, Evict),
+// sandbox.go (one process tree: launch, environment, init, invoke,
+// teardown), runtimeapi.go (the Runtime API endpoints and the runtime's
+// state machine), pool.go (warm reuse, concurrency, idle expiry),
+// logs.go (stdout/telemetry capture, START / END / REPORT), limits*.go
+// (cgroups v2 / v1 / none), isolate_linux.go (mount namespace, sandbox
+// user; limits_other.go and proc_*.go elsewhere), code.go (zip validation
+// and the extracted code cache), bootstraps/ (our runtime clients for
+// python and node, embedded). What each host mode isolates is written in
+// isolate_linux.go, how memory limits degrade in limits_linux.go.
 package runtime
 
 import (
@@ -111,8 +131,15 @@ type InvokeResult struct {
 	// then the init phase's duration.
 	Cold         bool
 	InitDuration time.Duration
-	// Duration is the invoke phase's duration.
+	// Duration is the invoke phase's duration: from handing the event to
+	// the runtime to its answer.
 	Duration time.Duration
+	// Overhead is hako's own time in this invoke outside the sandbox and
+	// outside init (pool, Runtime API, logs): the figure the benchmarks
+	// report as hako's share. Time spent waiting for a runtime that had
+	// not yet come back to /next from its previous invoke is the
+	// runtime's, not counted.
+	Overhead time.Duration
 	// MaxMemoryUsedMB as REPORT prints it.
 	MaxMemoryUsedMB int
 }
@@ -136,6 +163,11 @@ type LogEvent struct {
 //	func (m *Manager) Invoke(ctx context.Context, req *InvokeRequest) (*InvokeResult, error)
 //	func (m *Manager) Evict(functionARN string)          // drain + stop a function's sandboxes
 //	func (m *Manager) Sandboxes() []SandboxInfo          // for `hako functions`
+//	func (m *Manager) SetReservedConcurrency(functionARN string, n *int)
+//
+// SetReservedConcurrency tells the Manager about reservations of functions
+// that are not being invoked (their share is withheld from the others);
+// Invoke also takes Function.ReservedConcurrency.
 //
 // Invoke returns *ThrottleError when no concurrency is available (the
 // Lambda service answers 429 TooManyRequestsException with its Reason);
@@ -167,6 +199,11 @@ type Config struct {
 	Credentials func(ctx context.Context, fn *Function) (accessKeyID, secretAccessKey, sessionToken string, err error)
 	// Logs receives sandbox output. Required.
 	Logs LogSink
+	// PrivateDirs are directories sandboxes must not see (hako's data
+	// directory): covered by an empty tmpfs in a sandbox's mount namespace
+	// where the host has them; elsewhere keep them unreadable to the
+	// sandbox user (0700). WorkDir is always treated so.
+	PrivateDirs []string
 }
 
 // ThrottleError is returned by Invoke when the function cannot run now.

@@ -24,8 +24,10 @@ import (
 	"hako/internal/credentials"
 	"hako/internal/edge"
 	"hako/internal/engine"
+	"hako/internal/runtime"
 	"hako/internal/service"
 	"hako/internal/service/iam"
+	"hako/internal/service/lambda"
 	"hako/internal/service/logs"
 	"hako/internal/service/sts"
 )
@@ -106,6 +108,7 @@ type Server struct {
 	http     *http.Server
 	ln       net.Listener
 	creds    *credentials.Store
+	runtime  *runtime.Manager
 }
 
 // Run starts hako and blocks until ctx is cancelled, then shuts down.
@@ -144,33 +147,55 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	defer func() {
 		if err != nil {
 			s.stopServices()
+			if s.runtime != nil {
+				s.runtime.Stop()
+			}
 			s.eng.Close()
+		}
+	}()
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("--addr %q: %w", cfg.Addr, err)
+	}
+	// Listen before building services: sandboxes need hako's real address
+	// (AWS_ENDPOINT_URL) and Lambda's code URLs name it.
+	s.ln, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			s.ln.Close()
 		}
 	}()
 	s.creds = credentials.New(s.eng, clk, static)
 	env := service.Env{
 		Engine: s.eng, Clock: clk, Region: cfg.Region, Account: cfg.Account, Credentials: s.creds,
 	}
-	s.services = newServices(env, cfg.Log)
-	host, _, err := net.SplitHostPort(cfg.Addr)
+	workDir := filepath.Join(cfg.DataDir, "sandboxes")
+	if cfg.Ephemeral {
+		if workDir, err = os.MkdirTemp("", "hako-sandboxes-"); err != nil {
+			return nil, err
+		}
+	}
+	s.services, s.runtime, err = newServices(env, cfg.Log, runtimeConfig{workDir: workDir, endpoint: "http://" + connectAddr(s.ln.Addr()), private: privateDirs(cfg)})
 	if err != nil {
-		return nil, fmt.Errorf("--addr %q: %w", cfg.Addr, err)
+		return nil, err
+	}
+	if err = s.runtime.Start(ctx); err != nil {
+		return nil, err
 	}
 	s.edge, err = edge.New(edge.Config{
 		Region: cfg.Region, Account: cfg.Account, Loopback: isLoopbackHost(host), Clock: clk,
 		Credentials: s.creds, Services: s.services, Log: cfg.Log, Reset: s.reset, Version: Version,
+		Mounts: mounts(s.services),
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.ln, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, err
 	}
 	for _, svc := range s.services {
 		if st, ok := svc.(service.Starter); ok {
-			if err := st.Start(ctx); err != nil {
-				s.ln.Close()
+			if err = st.Start(ctx); err != nil {
 				return nil, fmt.Errorf("start %s: %w", svc.Name(), err)
 			}
 		}
@@ -216,8 +241,9 @@ func (s *Server) Shutdown() error {
 		s.http.Close()
 	}
 	s.stopServices()
+	rerr := s.runtime.Stop()
 	eerr := s.eng.Close()
-	return errors.Join(herr, eerr)
+	return errors.Join(herr, rerr, eerr)
 }
 
 func (s *Server) stopServices() {
@@ -248,25 +274,91 @@ func (s *Server) reset(ctx context.Context) error {
 
 // Coverage returns the coverage report without serving (for docs).
 func Coverage() ([]edge.Coverage, error) {
-	env := service.Env{Engine: engine.NewMemory(), Clock: clock.Real{}, Region: "us-east-1", Account: "000000000000", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	env := service.Env{Engine: engine.NewMemory(), Clock: clock.Real{}, Region: "us-east-1", Account: "000000000000", Log: slog.New(slog.DiscardHandler)}
 	env.Credentials = credentials.New(env.Engine, env.Clock, nil)
-	e, err := edge.New(edge.Config{Clock: env.Clock, Credentials: env.Credentials, Services: newServices(env, env.Log)})
+	dir, err := os.MkdirTemp("", "hako-coverage-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	services, _, err := newServices(env, env.Log, runtimeConfig{workDir: dir, endpoint: "http://127.0.0.1:4566"})
+	if err != nil {
+		return nil, err
+	}
+	e, err := edge.New(edge.Config{Clock: env.Clock, Credentials: env.Credentials, Services: services})
 	if err != nil {
 		return nil, err
 	}
 	return e.CoverageReport(), nil
 }
 
-// newServices builds every implemented service, each with its own logger.
-// This list is the one place a new service is wired in.
-func newServices(env service.Env, log *slog.Logger) []service.Service {
+type runtimeConfig struct {
+	workDir, endpoint string
+	// private are directories sandboxes must not see (hako's data dir).
+	private []string
+}
+
+// newServices builds every implemented service, each with its own logger,
+// and the sandbox manager Lambda runs functions with. This is the one place
+// a new service is wired in.
+func newServices(env service.Env, log *slog.Logger, rc runtimeConfig) ([]service.Service, *runtime.Manager, error) {
 	named := func(n string) service.Env { e := env; e.Log = log.With("service", n); return e }
+	logsSvc := logs.New(named("logs"))
+	mgr, err := runtime.New(runtime.Config{
+		Clock: env.Clock, Log: log.With("component", "runtime"), WorkDir: rc.workDir,
+		Endpoint: rc.endpoint, Logs: logSink{logsSvc}, PrivateDirs: rc.private,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
 	roles := iam.New(named("iam"))
+	endpoint := rc.endpoint
 	return []service.Service{
-		logs.New(named("logs")),
+		logsSvc,
 		sts.New(named("sts"), sts.WithRoles(roles)),
 		roles,
+		lambda.New(named("lambda"), mgr, lambda.WithEndpoint(func() string { return endpoint })),
+	}, mgr, nil
+}
+
+// mounts collects services' own endpoints under /_hako/.
+func mounts(services []service.Service) map[string]http.Handler {
+	m := map[string]http.Handler{}
+	for _, s := range services {
+		if l, ok := s.(*lambda.Service); ok {
+			m[lambda.CodePath] = l.CodeHandler()
+		}
 	}
+	return m
+}
+
+// logSink delivers sandbox output to CloudWatch Logs.
+type logSink struct{ logs *logs.Service }
+
+func (l logSink) Append(ctx context.Context, account, region, group, stream string, events []runtime.LogEvent) error {
+	in := make([]logs.InputLogEvent, len(events))
+	for i, e := range events {
+		ts := e.Timestamp.UnixMilli()
+		in[i] = logs.InputLogEvent{Timestamp: &ts, Message: e.Message}
+	}
+	return l.logs.Append(ctx, account, region, group, stream, in)
+}
+
+func privateDirs(cfg Config) []string {
+	if cfg.Ephemeral {
+		return nil
+	}
+	return []string{cfg.DataDir}
+}
+
+// connectAddr is the address clients (and sandboxes) reach the listener
+// at: a wildcard listen address is reached through loopback.
+func connectAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
 }
 
 func isLoopbackHost(host string) bool {

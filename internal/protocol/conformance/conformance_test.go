@@ -52,18 +52,7 @@ type knownFailure struct {
 
 // knownFailures are the codec bugs this test found that are not fixed
 // yet. Keep it short and honest: one entry per bug, with its reason.
-var knownFailures = []knownFailure{
-	{"apigateway", "ImportRestApi", dirRequest, `"import"`,
-		"restjson: a querystring map member takes the URI template's literal query (?mode=import) as an entry"},
-	{"s3", "CopyObject", dirRequest, "= PutObject, want CopyObject",
-		"model.MatchREST: a required header present but empty (x-amz-copy-source: ) counts as missing, so PUT /b/k is served as PutObject"},
-	{"s3", "UploadPartCopy", dirRequest, "= UploadPart, want UploadPartCopy",
-		"model.MatchREST: a required header present but empty (x-amz-copy-source: ) counts as missing, so the part upload is served as UploadPart"},
-	{"s3", "RenameObject", dirRequest, "= PutObject, want RenameObject",
-		"model.MatchREST: PUT ?renameObject with x-amz-rename-source empty is served as PutObject: the plainer template wins over the one whose query literal the request carries"},
-	{"s3", "GetObjectAttributes", dirRequest, "= GetObject, want GetObjectAttributes",
-		"model.MatchREST: GET ?attributes without x-amz-object-attributes (botocore omits an empty list) is served as GetObject, as for RenameObject"},
-}
+var knownFailures = []knownFailure{}
 
 // errorMessage is the message of every encoded error: characters that need
 // escaping in JSON and XML.

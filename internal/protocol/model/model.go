@@ -307,7 +307,12 @@ func Parse(name string, raw []byte) (*API, error) {
 			if s.Error != nil && s.Error.Code != "" {
 				code = s.Error.Code
 			}
-			api.errorsByCode[code] = s
+			// Two shapes may share a wire code (CloudWatch's
+			// DashboardNotFoundError and ResourceNotFound): the shape
+			// named as the code owns it, whatever the map order.
+			if prev := api.errorsByCode[code]; prev == nil || prev.Name != code {
+				api.errorsByCode[code] = s
+			}
 			api.errorsByCode[sname] = s
 		}
 	}

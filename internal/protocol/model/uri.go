@@ -137,7 +137,10 @@ func (t *uriTemplate) match(allParts []string, query url.Values) (map[string]str
 
 func hasHeaders(h http.Header, names []string) bool {
 	for _, n := range names {
-		if h.Get(n) == "" {
+		// Present but empty still selects the operation (S3 then rejects
+		// the empty value) rather than falling through to a more general
+		// one that would, say, overwrite an object with the body.
+		if _, ok := h[http.CanonicalHeaderKey(n)]; !ok {
 			return false
 		}
 	}
@@ -197,6 +200,13 @@ func (a *API) MatchREST(method, rawPath string, query url.Values, header http.He
 			}
 			continue
 		}
+		if partial != nil && len(partial.uri.query) > len(candidate.uri.query) {
+			// The request carries the partial match's own query literal
+			// (?attributes, ?renameObject), which this plainer operation
+			// lacks: it is that operation, with a member missing that
+			// validation will name.
+			return partial, partialLabels, false
+		}
 		return candidate, l, false
 	}
 	if partial != nil {
@@ -211,4 +221,17 @@ func (a *API) MatchREST(method, rawPath string, query url.Values, header http.He
 // required query literals and members, more required headers first.
 func (op *Operation) specificity() int {
 	return op.uri.score() + len(op.requiredHeaders) + len(op.requiredQuery)
+}
+
+// FixedQueryKeys are the query keys written in the operation's requestUri
+// ("/{Bucket}?uploads", "/restapis?mode=import").
+func (op *Operation) FixedQueryKeys() []string {
+	if op.uri == nil {
+		return nil
+	}
+	keys := make([]string, len(op.uri.query))
+	for i, q := range op.uri.query {
+		keys[i] = q.key
+	}
+	return keys
 }

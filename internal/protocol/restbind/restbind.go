@@ -169,7 +169,11 @@ func streaming(ref *model.ShapeRef) bool {
 // Decode reads the members of in bound to the URI (labels), the query
 // string and the headers of r into doc. A value that does not read as its
 // member's type is the codec's error (Text.Invalid).
-func (b *Binding) Decode(in *model.Shape, labels map[string]string, r *http.Request, doc map[string]any) error {
+//
+// fixedQuery are the query keys the operation's URI itself carries (S3's
+// "?uploads", API Gateway's "?mode=import"): they never land in a
+// querystring map member.
+func (b *Binding) Decode(in *model.Shape, fixedQuery []string, labels map[string]string, r *http.Request, doc map[string]any) error {
 	var query url.Values
 	var queryMap *model.Member
 	for i := range in.Members {
@@ -226,7 +230,7 @@ func (b *Binding) Decode(in *model.Shape, labels map[string]string, r *http.Requ
 		doc[m.Name] = v
 	}
 	if queryMap != nil {
-		if v := remainingQuery(in, queryMap, query); v != nil {
+		if v := remainingQuery(in, queryMap, fixedQuery, query); v != nil {
 			doc[queryMap.Name] = v
 		}
 	}
@@ -384,8 +388,11 @@ func prefixed(h http.Header, prefix string) map[string]any {
 // remainingQuery is the value of querystring map member qm: the
 // parameters no other querystring member binds (a list of values each
 // when the map's values are lists); nil when there are none.
-func remainingQuery(in *model.Shape, qm *model.Member, query url.Values) map[string]any {
+func remainingQuery(in *model.Shape, qm *model.Member, fixedQuery []string, query url.Values) map[string]any {
 	bound := map[string]bool{}
+	for _, k := range fixedQuery {
+		bound[k] = true
+	}
 	for i := range in.Members {
 		if m := &in.Members[i]; m.Location == "querystring" && m.Shape.Type != "map" {
 			bound[wireName(m)] = true

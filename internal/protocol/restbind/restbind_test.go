@@ -93,7 +93,7 @@ func TestDecode(t *testing.T) {
 		{Binding{Text: text{}, JoinRepeated: true}, []any{"a", `"b`, `c"`}, "t1,t2"},
 	} {
 		doc := map[string]any{}
-		if err := c.b.Decode(in, map[string]string{"Id": "7"}, r, doc); err != nil {
+		if err := c.b.Decode(in, nil, map[string]string{"Id": "7"}, r, doc); err != nil {
 			t.Fatal(err)
 		}
 		want := map[string]any{
@@ -125,7 +125,7 @@ func TestDecodeErrors(t *testing.T) {
 		if c.header != "" {
 			r.Header.Set(c.header, c.value)
 		}
-		err := b.Decode(in, c.labels, r, map[string]any{})
+		err := b.Decode(in, nil, c.labels, r, map[string]any{})
 		var te *TextError
 		if !errors.As(err, &te) || te.Kind != c.kind || te.Location != c.loc {
 			t.Errorf("%v %s=%q: %v", c.labels, c.header, c.value, err)

@@ -114,7 +114,7 @@ func (Codec) Decode(c *protocol.Call, r *http.Request) (map[string]any, error) {
 		return doc, nil
 	}
 	in := c.Op.InputShape
-	if err := binding.Decode(in, c.Labels, r, doc); err != nil {
+	if err := binding.Decode(in, c.Op.FixedQueryKeys(), c.Labels, r, doc); err != nil {
 		return nil, err
 	}
 	var pm *model.Member

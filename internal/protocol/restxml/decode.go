@@ -29,7 +29,7 @@ func (cd Codec) Decode(c *protocol.Call, r *http.Request) (map[string]any, error
 	if in == nil {
 		return doc, nil
 	}
-	if err := binding.Decode(in, c.Labels, r, doc); err != nil {
+	if err := binding.Decode(in, c.Op.FixedQueryKeys(), c.Labels, r, doc); err != nil {
 		return nil, err
 	}
 	if in.Payload != "" {

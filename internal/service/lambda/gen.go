@@ -1,0 +1,3 @@
+package lambda
+
+//go:generate go run hako/internal/protocol/apigen -model lambda

@@ -1,0 +1,190 @@
+package lambda
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"hako/internal/protocol"
+	"hako/internal/runtime"
+)
+
+// AWS's payload limits of synchronous invocation.
+const (
+	maxSyncPayload  = 6291456
+	maxSyncResponse = 6291556
+)
+
+// Invoke runs the function synchronously (RequestResponse), or only checks
+// that it could (DryRun, 204). Asynchronous invocation (Event) is not
+// implemented yet: it answers NotImplemented rather than accept an event
+// it could lose.
+func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*InvocationResponse, error) {
+	ref, err := resolve(ctx, in.FunctionName, in.Qualifier)
+	if err != nil {
+		return nil, err
+	}
+	if len(in.Payload) > maxSyncPayload {
+		return nil, protocol.Errorf("RequestEntityTooLargeException", "Request must be smaller than %d bytes for the InvokeFunction operation", maxSyncPayload)
+	}
+	rec, err := getFunction(s.eng, ref.sc, ref.name)
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil || ref.latestOnly() != nil {
+		return nil, errFunctionNotFound(ref.qualifiedARN())
+	}
+	if rec.Pending != "" {
+		// A create or update is not settled yet (the invoke came right
+		// after it): settle it now rather than answer AWS's 409.
+		if err := s.settle(ctx, ref.sc, ref.name, rec.Pending); err != nil {
+			return nil, err
+		}
+		if rec, err = getFunction(s.eng, ref.sc, ref.name); err != nil {
+			return nil, err
+		}
+		if rec == nil {
+			return nil, errFunctionNotFound(ref.qualifiedARN())
+		}
+	}
+	if rec.State != "Active" {
+		return nil, errFunctionState(rec.State)
+	}
+	payload := in.Payload
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	} else if !json.Valid(payload) {
+		return nil, ErrInvalidRequestContent("Could not parse request body into json: Could not parse payload into json: %s", payloadError(payload))
+	}
+	switch in.InvocationType {
+	case "", "RequestResponse":
+	case "DryRun":
+		return &InvocationResponse{StatusCode: ptr(int32(204))}, nil
+	default:
+		return nil, protocol.Errorf("NotImplemented", "Asynchronous invocation (InvocationType %s) is not implemented by hako yet; invoke with InvocationType RequestResponse.", in.InvocationType)
+	}
+	if s.inv == nil {
+		return nil, ErrService("No function runtime is configured.")
+	}
+	invoked := ref.arn()
+	if ref.qualifier != "" {
+		invoked = ref.qualifiedARN()
+	}
+	call := protocol.CallFrom(ctx)
+	reqID := call.RequestID
+	if reqID == "" {
+		reqID = newUUID()
+	}
+	res, err := s.inv.Invoke(ctx, &runtime.InvokeRequest{
+		Function:      s.runtimeFunction(ref.sc, rec),
+		RequestID:     reqID,
+		Payload:       payload,
+		InvokedARN:    invoked,
+		ClientContext: in.ClientContext,
+		TraceID:       s.traceID(),
+		Tail:          in.LogType == "Tail",
+	})
+	if err != nil {
+		var te *runtime.ThrottleError
+		if errors.As(err, &te) {
+			return nil, ErrTooManyRequests("Rate Exceeded.").With("Reason", te.Reason)
+		}
+		return nil, err
+	}
+	out := &InvocationResponse{
+		StatusCode:      ptr(int32(200)),
+		Payload:         res.Payload,
+		FunctionError:   res.FunctionError,
+		ExecutedVersion: res.ExecutedVersion,
+	}
+	if out.ExecutedVersion == "" {
+		out.ExecutedVersion = "$LATEST"
+	}
+	if len(out.Payload) > maxSyncResponse && out.FunctionError == "" {
+		// Never a truncated body: AWS's error document instead.
+		out.FunctionError = "Unhandled"
+		out.Payload = mustJSON(map[string]string{
+			"errorMessage": fmt.Sprintf("Response payload size (%d bytes) exceeded maximum allowed payload size (%d bytes).", len(res.Payload), maxSyncResponse),
+			"errorType":    "Function.ResponseSizeTooLarge",
+		})
+	}
+	if in.LogType == "Tail" {
+		out.LogResult = base64.StdEncoding.EncodeToString(res.LogTail)
+	}
+	return out, nil
+}
+
+// traceID is an X-Ray trace header for an invoke the caller did not trace.
+func (s *Service) traceID() string {
+	var b [20]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("Root=1-%08x-%x;Parent=%x;Sampled=0", s.clock.Now().Unix(), b[:12], b[12:])
+}
+
+// payloadError explains why a payload is not JSON in the words of the
+// Jackson parser AWS uses, as far as they can be told apart.
+func payloadError(p []byte) string {
+	where := func(off int) string {
+		line, col := 1, 1
+		for _, c := range p[:off] {
+			if c == '\n' {
+				line, col = line+1, 1
+				continue
+			}
+			col++
+		}
+		return fmt.Sprintf("\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: %d, column: %d]", line, col)
+	}
+	const expected = "expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+	if !utf8.Valid(p) {
+		i := invalidUTF8(p)
+		if len(bytes.TrimSpace(p[:i])) == 0 {
+			return fmt.Sprintf("Unexpected character ((CTRL-CHAR, code %d)): %s%s", p[i], expected, where(i))
+		}
+		return fmt.Sprintf("Invalid UTF-8 start byte 0x%x%s", p[i], where(i+1))
+	}
+	var v any
+	err := json.Unmarshal(p, &v)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) || se.Offset <= 0 || int(se.Offset) > len(p) || se.Error() == "unexpected end of JSON input" {
+		return "Unexpected end-of-input" + where(len(p))
+	}
+	i := int(se.Offset) - 1
+	c := p[i]
+	if isTokenByte(c) {
+		j := i
+		for j > 0 && isTokenByte(p[j-1]) {
+			j--
+		}
+		k := i
+		for k < len(p) && isTokenByte(p[k]) {
+			k++
+		}
+		return fmt.Sprintf("Unrecognized token '%s': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')%s", p[j:k], where(k))
+	}
+	if c < 0x20 || c >= 0x7f {
+		return fmt.Sprintf("Unexpected character ((CTRL-CHAR, code %d)): %s%s", c, expected, where(i+1))
+	}
+	return fmt.Sprintf("Unexpected character ('%c' (code %d)): %s%s", c, c, expected, where(i+1))
+}
+
+func isTokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
+
+// invalidUTF8 returns the offset of the first byte that is not valid UTF-8.
+func invalidUTF8(p []byte) int {
+	for i := 0; i < len(p); {
+		r, n := utf8.DecodeRune(p[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(p)
+}

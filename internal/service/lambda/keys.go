@@ -1,0 +1,194 @@
+package lambda
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"hako/internal/engine"
+)
+
+// This file holds the storage layout (see the package comment): keys, the
+// function record stored under them, and the ListFunctions marker.
+
+// keyRoot begins every key of the service.
+const keyRoot = "lambda/"
+
+// scope is one account in one region: the first components of all its keys.
+type scope struct{ account, region string }
+
+func (sc scope) prefix() []byte {
+	return []byte(keyRoot + sc.account + "/" + sc.region + "/")
+}
+
+// functionsPrefix is where function records live: "f/NAME". Function names
+// are [a-zA-Z0-9-_]+ (the model's pattern), so the name is the raw last
+// component and a bytewise scan lists functions in name order.
+func (sc scope) functionsPrefix() []byte { return append(sc.prefix(), "f/"...) }
+
+func (sc scope) functionKey(name string) []byte { return append(sc.functionsPrefix(), name...) }
+
+// reservedPrefix holds one key per function with reserved concurrency,
+// "r/NAME" -> decimal count: GetAccountSettings and PutFunctionConcurrency
+// add them up without reading (or conflicting with) function records.
+func (sc scope) reservedPrefix() []byte { return append(sc.prefix(), "r/"...) }
+
+func (sc scope) reservedKey(name string) []byte { return append(sc.reservedPrefix(), name...) }
+
+// parseFunctionKey reads scope and name back from a function record key.
+func parseFunctionKey(k []byte) (scope, string, bool) {
+	rest, ok := strings.CutPrefix(string(k), keyRoot)
+	if !ok {
+		return scope{}, "", false
+	}
+	parts := strings.SplitN(rest, "/", 4)
+	if len(parts) != 4 || parts[2] != "f" || parts[3] == "" {
+		return scope{}, "", false
+	}
+	return scope{account: parts[0], region: parts[1]}, parts[3], true
+}
+
+// prefixEnd returns the smallest key greater than every key that begins
+// with p (nil when there is none).
+func prefixEnd(p []byte) []byte {
+	end := bytes.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xFF {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// functionRecord is the value stored at a function key: $LATEST's
+// configuration and code, its state, tags, resource policy and reserved
+// concurrency. Every call that changes a function rewrites it in one
+// transaction.
+type functionRecord struct {
+	Name        string `json:"name"`
+	Runtime     string `json:"runtime,omitempty"`
+	Handler     string `json:"handler,omitempty"`
+	Role        string `json:"role"`
+	Description string `json:"description,omitempty"`
+	Timeout     int32  `json:"timeout"`
+	MemorySize  int32  `json:"memorySize"`
+	// EphemeralStorage is /tmp's size in MB.
+	EphemeralStorage int32             `json:"ephemeralStorage"`
+	Architectures    []string          `json:"architectures,omitempty"`
+	Environment      map[string]string `json:"environment,omitempty"`
+	Layers           []string          `json:"layers,omitempty"`
+	TracingMode      string            `json:"tracingMode,omitempty"`
+	DeadLetterTarget string            `json:"deadLetterTarget,omitempty"`
+	KMSKeyArn        string            `json:"kmsKeyArn,omitempty"`
+	Logging          *LoggingConfig    `json:"logging,omitempty"`
+
+	Code codeRef `json:"code"`
+
+	// LastModified is the time of the last create or update, epoch ms.
+	LastModified int64 `json:"lastModified"`
+	// RevisionID is the API's RevisionId: it changes with every change of
+	// the function (configuration, code, state, tags, policy), as on AWS.
+	RevisionID string `json:"revisionId"`
+	// ConfigRev changes only with code or configuration changes; it is
+	// the runtime's RevisionID, so tagging a function does not throw away
+	// its warm sandboxes.
+	ConfigRev string `json:"configRev"`
+
+	State                      string `json:"state"`
+	StateReason                string `json:"stateReason,omitempty"`
+	StateReasonCode            string `json:"stateReasonCode,omitempty"`
+	LastUpdateStatus           string `json:"lastUpdateStatus,omitempty"`
+	LastUpdateStatusReason     string `json:"lastUpdateStatusReason,omitempty"`
+	LastUpdateStatusReasonCode string `json:"lastUpdateStatusReasonCode,omitempty"`
+	// Pending is the token of the transition (create or update) that has
+	// not run yet; "" when the function is settled.
+	Pending string `json:"pending,omitempty"`
+	// PendingUpdate is true when Pending is an update (false: a create).
+	PendingUpdate bool `json:"pendingUpdate,omitempty"`
+	// Garbage lists blobs the record no longer references; the transition
+	// deletes them after it evicted the sandboxes that may still read them.
+	Garbage []string `json:"garbage,omitempty"`
+
+	Tags   map[string]string `json:"tags,omitempty"`
+	Policy []policyStatement `json:"policy,omitempty"`
+	// Reserved is the reserved concurrency (mirrored at reservedKey).
+	Reserved *int32 `json:"reserved,omitempty"`
+}
+
+// codeRef is the stored deployment package.
+type codeRef struct {
+	Blob string `json:"blob"`
+	// Sha256 is the hex SHA-256 of the zip (the runtime's cache key);
+	// CodeSha256 is its base64 form, as the API reports it.
+	Sha256     string `json:"sha256"`
+	CodeSha256 string `json:"codeSha256"`
+	Size       int64  `json:"size"`
+	Unzipped   int64  `json:"unzipped"`
+}
+
+func decodeRecord(v []byte) (*functionRecord, error) {
+	rec := new(functionRecord)
+	if err := json.Unmarshal(v, rec); err != nil {
+		return nil, fmt.Errorf("lambda: function record: %w", err)
+	}
+	return rec, nil
+}
+
+// getFunction reads a function record; a missing function is nil, nil.
+func getFunction(r engine.Reader, sc scope, name string) (*functionRecord, error) {
+	v, err := r.Get(sc.functionKey(name))
+	if errors.Is(err, engine.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeRecord(v)
+}
+
+func putFunction(tx engine.Txn, sc scope, rec *functionRecord) {
+	tx.Set(sc.functionKey(rec.Name), mustJSON(rec))
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // records are plain structs; cannot fail
+	}
+	return b
+}
+
+// reservedSum adds up the reserved concurrency of every function in the
+// scope except skip.
+func reservedSum(r engine.Reader, sc scope, skip string) (int, error) {
+	sum := 0
+	p := sc.reservedPrefix()
+	err := r.Scan(p, prefixEnd(p), false, func(k, v []byte) (bool, error) {
+		if string(k[len(p):]) == skip {
+			return true, nil
+		}
+		n, err := strconv.Atoi(string(v))
+		if err != nil {
+			return false, fmt.Errorf("lambda: reserved concurrency %q: %w", k, err)
+		}
+		sum += n
+		return true, nil
+	})
+	return sum, err
+}
+
+// The ListFunctions marker is the base64 of the last name returned.
+func encodeMarker(name string) string { return base64.RawURLEncoding.EncodeToString([]byte(name)) }
+
+func decodeMarker(m string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(m)
+	if err != nil || len(b) == 0 {
+		return "", ErrInvalidParameterValue("Invalid marker: %s", m)
+	}
+	return string(b), nil
+}
