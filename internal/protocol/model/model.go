@@ -217,8 +217,15 @@ func (ms *Members) UnmarshalJSON(b []byte) error {
 
 var (
 	cacheMu sync.Mutex
-	cache   = map[string]*API{}
+	cache   = map[string]*cached{}
 )
+
+// cached is one model's parse, done once; models parse concurrently.
+type cached struct {
+	once sync.Once
+	api  *API
+	err  error
+}
 
 // Names lists the embedded models.
 func Names() []string {
@@ -234,10 +241,17 @@ func Names() []string {
 // Load returns the named model (e.g. "logs", "s3"), parsing it on first use.
 func Load(name string) (*API, error) {
 	cacheMu.Lock()
-	defer cacheMu.Unlock()
-	if api := cache[name]; api != nil {
-		return api, nil
+	c := cache[name]
+	if c == nil {
+		c = &cached{}
+		cache[name] = c
 	}
+	cacheMu.Unlock()
+	c.once.Do(func() { c.api, c.err = load(name) })
+	return c.api, c.err
+}
+
+func load(name string) (*API, error) {
 	f, err := data.Open("data/" + name + ".json.gz")
 	if err != nil {
 		return nil, fmt.Errorf("model %s: not embedded", name)
@@ -251,12 +265,7 @@ func Load(name string) (*API, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
-	api, err := Parse(name, raw)
-	if err != nil {
-		return nil, err
-	}
-	cache[name] = api
-	return api, nil
+	return Parse(name, raw)
 }
 
 // MustLoad is Load for models that are known to be embedded.
