@@ -417,17 +417,7 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 		return nil, err
 	}
 	var updated *functionRecord
-	err = s.update(ctx, func(tx engine.Txn) error {
-		cur, err := getFunction(tx, ref.sc, ref.name)
-		if err != nil {
-			return err
-		}
-		if cur == nil {
-			return ref.notFound()
-		}
-		if err := ref.latestOnly(); err != nil {
-			return err
-		}
+	err = s.updateFunction(ctx, ref, func(tx engine.Txn, cur *functionRecord) error {
 		if err := checkUpdatable(ref, cur, in.RevisionId); err != nil {
 			return err
 		}
@@ -504,17 +494,7 @@ func (s *Service) DeleteFunction(ctx context.Context, in *DeleteFunctionRequest)
 		return nil, ErrInvalidParameterValue("$LATEST version cannot be deleted without deleting the function.")
 	}
 	var gone *functionRecord
-	err = s.update(ctx, func(tx engine.Txn) error {
-		cur, err := getFunction(tx, ref.sc, ref.name)
-		if err != nil {
-			return err
-		}
-		if cur == nil {
-			return ref.notFound()
-		}
-		if err := ref.latestOnly(); err != nil {
-			return err
-		}
+	err = s.updateFunction(ctx, ref, func(tx engine.Txn, cur *functionRecord) error {
 		tx.Delete(ref.sc.functionKey(ref.name))
 		tx.Delete(ref.sc.reservedKey(ref.name))
 		gone = cur

@@ -105,17 +105,7 @@ func (s *Service) AddPermission(ctx context.Context, in *AddPermissionRequest) (
 	if err != nil {
 		return nil, err
 	}
-	err = s.update(ctx, func(tx engine.Txn) error {
-		cur, err := getFunction(tx, ref.sc, ref.name)
-		if err != nil {
-			return err
-		}
-		if cur == nil {
-			return ref.notFound()
-		}
-		if err := ref.latestOnly(); err != nil {
-			return err
-		}
+	err = s.updateFunction(ctx, ref, func(tx engine.Txn, cur *functionRecord) error {
 		if in.RevisionId != "" && in.RevisionId != cur.RevisionID {
 			return ErrPreconditionFailed("The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id")
 		}

@@ -261,6 +261,25 @@ func (s *Service) update(ctx context.Context, fn func(tx engine.Txn) error) erro
 	return err
 }
 
+// updateFunction runs fn in a transaction on the $LATEST record ref names:
+// the preamble every mutating operation shares (missing function →
+// ResourceNotFoundException, a version qualifier → refused).
+func (s *Service) updateFunction(ctx context.Context, ref fnRef, fn func(tx engine.Txn, cur *functionRecord) error) error {
+	return s.update(ctx, func(tx engine.Txn) error {
+		cur, err := getFunction(tx, ref.sc, ref.name)
+		if err != nil {
+			return err
+		}
+		if cur == nil {
+			return ref.notFound()
+		}
+		if err := ref.latestOnly(); err != nil {
+			return err
+		}
+		return fn(tx, cur)
+	})
+}
+
 // partition returns the ARN partition of a region.
 func partition(region string) string {
 	switch {
