@@ -65,9 +65,9 @@ func invoke(t *testing.T, c *lambda.Client, name, payload string) (map[string]an
 	return v, aws.ToString(out.FunctionError)
 }
 
-// TestLambdaRuntimes runs a Go (aws-lambda-go) and a Node (CommonJS and
-// ESM) function, refuses bad input, and finds the functions after a
-// restart.
+// TestLambdaRuntimes runs a Go (aws-lambda-go), a Node (CommonJS and ESM)
+// and a Python function calling boto3 with no endpoint in its code, refuses
+// bad input, and finds the functions after a restart.
 func TestLambdaRuntimes(t *testing.T) {
 	s := StartServer(t)
 	c := lambda.NewFromConfig(s.sdkConfig(t))
@@ -117,6 +117,20 @@ func TestLambdaRuntimes(t *testing.T) {
 		v, fe = invoke(t, c, "node-esm", `{"fail":true}`)
 		if fe != "Unhandled" || v["errorType"] != "TypeError" || v["errorMessage"] != "boom" {
 			t.Fatalf("node-esm error = %v %s", v, fe)
+		}
+	})
+
+	t.Run("python boto3 inside reaches hako", func(t *testing.T) {
+		if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
+			t.Skip("python3 has no boto3")
+		}
+		createFunction(t, c, "py-boto3", "python3.11", "app.handler", zipFiles(t, map[string]string{
+			"app.py": "import boto3\n\ndef handler(event, context):\n    logs = boto3.client('logs')\n    logs.create_log_group(logGroupName='/from/inside')\n    return {'groups': [g['logGroupName'] for g in logs.describe_log_groups(logGroupNamePrefix='/from/')['logGroups']]}\n",
+		}, nil))
+		v, fe := invoke(t, c, "py-boto3", `{}`)
+		groups, _ := v["groups"].([]any)
+		if fe != "" || len(groups) != 1 || groups[0] != "/from/inside" {
+			t.Fatalf("py-boto3 = %v %s", v, fe)
 		}
 	})
 

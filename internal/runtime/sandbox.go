@@ -597,12 +597,18 @@ func (m *Manager) environ(ctx context.Context, fn *Function, sb *sandbox, l *lau
 		rtRoot = nsRuntimeDir
 	}
 	path := "/usr/local/bin:/usr/bin/:/bin:" + optRoot + "/bin"
+	libs := "/lib64:/usr/lib64:" + rtRoot + ":" + rtRoot + "/lib:" + taskRoot + ":" + taskRoot + "/lib:" + optRoot + "/lib"
 	if l.family != "" {
 		path = filepath.Dir(l.path) + ":" + path
+		// The interpreter's own lib dir first, as AWS's /var/lang/lib: a
+		// pyenv python shown at /var/lang links libpython through an rpath
+		// under /root the sandbox cannot read, and would otherwise load
+		// the host's (another version's) libpython.
+		libs = filepath.Join(filepath.Dir(filepath.Dir(l.path)), "lib") + ":" + libs
 	}
 	vars := map[string]string{
 		"PATH":            path,
-		"LD_LIBRARY_PATH": "/lib64:/usr/lib64:" + rtRoot + ":" + rtRoot + "/lib:" + taskRoot + ":" + taskRoot + "/lib:" + optRoot + "/lib",
+		"LD_LIBRARY_PATH": libs,
 		"LANG":            "en_US.UTF-8",
 		"TZ":              ":UTC",
 		"TMPDIR":          "/tmp",
