@@ -2,6 +2,9 @@
 // one process.
 //
 //	hako server [flags]   serve every API on one port (default 127.0.0.1:4566)
+//	hako invoke NAME      invoke a function, print its result and log tail
+//	hako logs NAME [-f]   print (or follow) a function's logs
+//	hako functions        list functions with their state and sandboxes
 //	hako coverage         print docs/coverage.md (which operations work)
 //	hako version
 package main
@@ -24,8 +27,18 @@ const usage = `hako: AWS Lambda and the services around it, in one binary.
 
 Usage:
   hako server [flags]   serve all APIs (see 'hako server -h')
+  hako invoke NAME [--payload JSON|@FILE] [--qualifier Q]
+                        invoke a function: result on stdout, log tail on
+                        stderr; exits 1 if the function failed
+  hako logs NAME [-f] [--since 10m]
+                        print a function's log events; -f follows them
+  hako functions        list functions: runtime, state, memory, last
+                        invoke, warm and busy sandboxes
   hako coverage         print the API coverage table (docs/coverage.md)
   hako version          print the version
+
+invoke, logs and functions talk to a running server: --endpoint-url, or
+HAKO_ENDPOINT, or AWS_ENDPOINT_URL (default http://127.0.0.1:4566).
 `
 
 func main() {
@@ -37,6 +50,12 @@ func main() {
 	switch os.Args[1] {
 	case "server", "serve":
 		err = runServer(os.Args[2:])
+	case "invoke":
+		os.Exit(runInvoke(os.Args[2:]))
+	case "logs":
+		os.Exit(runLogs(os.Args[2:]))
+	case "functions", "fns":
+		os.Exit(runFunctions(os.Args[2:]))
 	case "coverage":
 		var report []edge.Coverage
 		report, err = server.Coverage()

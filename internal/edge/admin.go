@@ -26,7 +26,7 @@ func (e *Edge) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			adminError(w, http.StatusMethodNotAllowed, "use POST /_hako/reset")
 			return
 		}
-		if !isLoopbackAddr(r.RemoteAddr) {
+		if !IsLoopbackAddr(r.RemoteAddr) {
 			adminError(w, http.StatusForbidden, "reset is only allowed from loopback")
 			return
 		}
@@ -102,7 +102,9 @@ func adminError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, map[string]string{"error": msg})
 }
 
-func isLoopbackAddr(remote string) bool {
+// IsLoopbackAddr reports whether a request's RemoteAddr is on loopback
+// (hako's unauthenticated endpoints answer only those).
+func IsLoopbackAddr(remote string) bool {
 	host, _, err := net.SplitHostPort(remote)
 	if err != nil {
 		host = remote

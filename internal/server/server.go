@@ -10,6 +10,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"hako/internal/clock"
@@ -188,7 +190,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.edge, err = edge.New(edge.Config{
 		Region: cfg.Region, Account: cfg.Account, Loopback: isLoopbackHost(host), Clock: clk,
 		Credentials: s.creds, Services: s.services, Log: cfg.Log, Reset: s.reset, Version: Version,
-		Mounts: mounts(s.services),
+		Mounts: mounts(s.services, s.runtime),
 	})
 	if err != nil {
 		return nil, err
@@ -321,15 +323,46 @@ func newServices(env service.Env, log *slog.Logger, rc runtimeConfig) ([]service
 	}, mgr, nil
 }
 
+// SandboxesPath serves the live sandboxes as JSON (read-only; for
+// `hako functions`).
+const SandboxesPath = "/_hako/sandboxes"
+
 // mounts collects services' own endpoints under /_hako/.
-func mounts(services []service.Service) map[string]http.Handler {
+func mounts(services []service.Service, mgr *runtime.Manager) map[string]http.Handler {
 	m := map[string]http.Handler{}
 	for _, s := range services {
 		if l, ok := s.(*lambda.Service); ok {
 			m[lambda.CodePath] = l.CodeHandler()
 		}
 	}
+	if mgr != nil {
+		m[SandboxesPath] = sandboxesHandler(mgr)
+	}
 	return m
+}
+
+// sandboxesHandler answers GET /_hako/sandboxes with mgr.Sandboxes(). The
+// endpoint is unauthenticated, so it answers loopback clients only.
+func sandboxesHandler(mgr *runtime.Manager) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.TrimSuffix(r.URL.Path, "/") != SandboxesPath {
+			w.WriteHeader(http.StatusNotFound)
+			json.NewEncoder(w).Encode(map[string]string{"error": "no such hako endpoint: " + r.URL.Path})
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			json.NewEncoder(w).Encode(map[string]string{"error": "use GET " + SandboxesPath})
+			return
+		}
+		if !edge.IsLoopbackAddr(r.RemoteAddr) {
+			w.WriteHeader(http.StatusForbidden)
+			json.NewEncoder(w).Encode(map[string]string{"error": "sandboxes are only listed to loopback clients"})
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"sandboxes": mgr.Sandboxes()})
+	})
 }
 
 // logSink delivers sandbox output to CloudWatch Logs.
