@@ -126,3 +126,34 @@ func BenchmarkLambdaWarmInvoke(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRSSWith100WarmSandboxes reports hako's own resident set (not
+// the sandboxes') once 100 sandboxes of one function are warm and idle.
+func BenchmarkRSSWith100WarmSandboxes(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		cmd, url, _ := start(b, b.TempDir())
+		c := lambdaClient(url)
+		ctx := context.Background()
+		code := zipOne("app.py", []byte("import time\ndef handler(event, context):\n    time.sleep(2)\n    return 1\n"), 0o644)
+		if _, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{
+			FunctionName: aws.String("many"), Runtime: types.RuntimePython311, Handler: aws.String("app.handler"),
+			Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &types.FunctionCode{ZipFile: code}, Timeout: aws.Int32(60),
+		}); err != nil {
+			b.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for j := 0; j < 100; j++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("many"), Payload: []byte(`{}`)}); err != nil {
+					b.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		time.Sleep(time.Second)
+		b.ReportMetric(float64(rssKB(cmd.Process.Pid))/1024, "MiB-hako-RSS")
+		stop(cmd)
+	}
+}
