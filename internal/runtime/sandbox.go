@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -45,6 +46,14 @@ type sandbox struct {
 
 	tmpDir string
 	pid    int
+	uid    int // the sandbox user, -1 for hako's
+
+	// rpcExit: a go1.x binary answered with ShouldExit (a panic); the
+	// sandbox ends after that invoke (see rpcshim.go).
+	rpcExit atomic.Bool
+	// rpcBridged: the go1.x binary answered Ping; rpcShim is its
+	// runtime client.
+	rpcBridged atomic.Bool
 
 	exited  chan struct{} // closed when the process has been reaped
 	exitErr error         // valid after exited
@@ -67,6 +76,7 @@ type launch struct {
 	args       []string
 	env        []string // runtime-specific additions (bootstraps.Env)
 	family     string   // python / nodejs, "" for custom runtimes
+	rpc        bool     // go1.x: also serve net/rpc, bridged by rpcShim
 	runtimeDir string   // host path of LAMBDA_RUNTIME_DIR
 	// entrypointErr, when set, is AWS's Runtime.InvalidEntrypoint message:
 	// nothing can start.
@@ -95,6 +105,7 @@ func (m *Manager) newSandbox(ctx context.Context, fn *Function) (*sandbox, error
 		fn:      fn,
 		key:     keyOf(fn),
 		id:      randomHex(16),
+		uid:     -1,
 		exited:  make(chan struct{}),
 		stopped: make(chan struct{}),
 		started: m.clock.Now(),
@@ -167,6 +178,7 @@ func (m *Manager) newSandbox(ctx context.Context, fn *Function) (*sandbox, error
 			"path", l.path, "uid", uid)
 		uid, gid = -1, -1
 	}
+	sb.uid = uid
 	if err := chownTo(sb.tmpDir, uid, gid); err != nil {
 		return fail(err)
 	}
@@ -182,6 +194,15 @@ func (m *Manager) newSandbox(ctx context.Context, fn *Function) (*sandbox, error
 		}
 	}
 
+	var extra []func()
+	if l.rpc {
+		port, err := freeLoopbackPort()
+		if err != nil {
+			return fail(err)
+		}
+		l.env = append(l.env, "_LAMBDA_SERVER_PORT="+strconv.Itoa(port))
+		extra = append(extra, func() { sb.rpcShim(port) })
+	}
 	env, err := m.environ(ctx, fn, sb, l, taskDir, optDir)
 	if err != nil {
 		return fail(err)
@@ -190,7 +211,7 @@ func (m *Manager) newSandbox(ctx context.Context, fn *Function) (*sandbox, error
 	if m.iso.mountNS {
 		taskRoot = nsTaskRoot
 	}
-	stdout, extra := sb.logs.childFiles()
+	stdout, files := sb.logs.childFiles()
 	cmd := &exec.Cmd{
 		Path:        l.path,
 		Args:        append([]string{l.path}, l.args...),
@@ -198,7 +219,7 @@ func (m *Manager) newSandbox(ctx context.Context, fn *Function) (*sandbox, error
 		Dir:         taskRoot,
 		Stdout:      stdout,
 		Stderr:      stdout,
-		ExtraFiles:  extra,
+		ExtraFiles:  files,
 		SysProcAttr: m.iso.sysProcAttr(uid, gid),
 	}
 	var plan *mountPlan
@@ -213,7 +234,7 @@ func (m *Manager) newSandbox(ctx context.Context, fn *Function) (*sandbox, error
 		}
 	}
 	startErr := make(chan error, 1)
-	if err := start(func() { sb.runProcess(cmd, plan, startErr) }); err != nil {
+	if err := start(append(extra, func() { sb.runProcess(cmd, plan, startErr) })...); err != nil {
 		return nil, err
 	}
 	if err := <-startErr; err != nil {
@@ -394,7 +415,8 @@ func (sb *sandbox) invoke(req *InvokeRequest, cold bool, initDur time.Duration) 
 		res.FunctionError = "Unhandled"
 		// aws-lambda-go exits after a refused oversized response; start
 		// the next invoke fresh rather than race that exit.
-		discard = out.tooLarge
+		// A go1.x binary that panicked is done, as on AWS.
+		discard = out.tooLarge || sb.rpcExit.Load()
 	default:
 		res.Payload = out.payload
 	}
@@ -533,13 +555,12 @@ func (m *Manager) launchFor(fn *Function, taskDir, optDir string) (*launch, erro
 	l := &launch{runtimeDir: rtDir, env: []string{"LAMBDA_RUNTIME_DIR=" + rtRoot}}
 	switch {
 	case fn.Runtime == "go1.x":
-		// The handler binary itself. Binaries built with aws-lambda-go
-		// since 2018-11 speak the Runtime API when AWS_LAMBDA_RUNTIME_API
-		// is set; older ones only serve net/rpc on _LAMBDA_SERVER_PORT.
-		// TODO(rpc-shim): detect those (exit naming _LAMBDA_SERVER_PORT
-		// before /next) and bridge Function.Invoke RPCs to this
-		// sandbox's Runtime API.
+		// The handler binary itself, with both _LAMBDA_SERVER_PORT (old
+		// aws-lambda-go speaks only net/rpc; current aws-lambda-go prefers
+		// it when set) and AWS_LAMBDA_RUNTIME_API (lambda.norpc builds):
+		// rpcShim bridges the RPC to this sandbox's Runtime API.
 		l.env = append(l.env, "AWS_EXECUTION_ENV=AWS_Lambda_go1.x")
+		l.rpc = true
 		name := filepath.Clean("/" + fn.Handler)[1:]
 		if name == "" || !isFile(filepath.Join(taskDir, name)) {
 			l.entrypointErr = "fork/exec " + filepath.Join(taskRoot, fn.Handler) + ": no such file or directory"
@@ -579,6 +600,7 @@ var reservedEnv = map[string]bool{
 	"AWS_LAMBDA_LOG_GROUP_NAME": true, "AWS_LAMBDA_LOG_STREAM_NAME": true, "AWS_ACCESS_KEY": true,
 	"AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true, "AWS_SESSION_TOKEN": true,
 	"AWS_LAMBDA_RUNTIME_API": true, "LAMBDA_TASK_ROOT": true, "LAMBDA_RUNTIME_DIR": true,
+	"_LAMBDA_SERVER_PORT": true,
 }
 
 // environ builds the sandbox's environment as AWS does: defaults a

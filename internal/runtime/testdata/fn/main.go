@@ -53,6 +53,8 @@ func handle(ctx context.Context, e event) (any, error) {
 		d, _ := time.ParseDuration(e.Sleep)
 		time.Sleep(d)
 		return "slept " + e.Sleep, nil
+	case "panic":
+		panic("panicking: " + e.Text)
 	case "exit":
 		os.Exit(e.Code)
 	case "alloc":
