@@ -121,10 +121,9 @@ func client(url string) *cwl.Client {
 	})
 }
 
-// roundTrips runs op b.N times from 16 goroutines and reports ops/s, p50
-// and p99 latency.
-func roundTrips(b *testing.B, op func(c *cwl.Client, i int) error, c *cwl.Client) {
-	const workers = 16
+// measure runs op b.N times from `workers` goroutines and reports ops/s,
+// p50 and p99 latency.
+func measure(b *testing.B, workers int, op func(i int) error) {
 	lat := make([]time.Duration, b.N)
 	var wg sync.WaitGroup
 	next := make(chan int, workers)
@@ -136,7 +135,7 @@ func roundTrips(b *testing.B, op func(c *cwl.Client, i int) error, c *cwl.Client
 			defer wg.Done()
 			for i := range next {
 				s := time.Now()
-				if err := op(c, i); err != nil {
+				if err := op(i); err != nil {
 					b.Error(err)
 				}
 				lat[i] = time.Since(s)
@@ -166,13 +165,13 @@ func BenchmarkPutLogEvents(b *testing.B) {
 		c.CreateLogStream(ctx, &cwl.CreateLogStreamInput{LogGroupName: aws.String("/bench"), LogStreamName: aws.String(fmt.Sprint(w))})
 	}
 	now := time.Now().UnixMilli()
-	roundTrips(b, func(c *cwl.Client, i int) error {
+	measure(b, 16, func(i int) error {
 		_, err := c.PutLogEvents(ctx, &cwl.PutLogEventsInput{
 			LogGroupName: aws.String("/bench"), LogStreamName: aws.String(fmt.Sprint(i % 16)),
 			LogEvents: []types.InputLogEvent{{Timestamp: aws.Int64(now + int64(i)), Message: aws.String("bench event with a typical length of a log line, about a hundred bytes or so")}},
 		})
 		return err
-	}, c)
+	})
 }
 
 func BenchmarkGetLogEvents(b *testing.B) {
@@ -190,11 +189,11 @@ func BenchmarkGetLogEvents(b *testing.B) {
 	if _, err := c.PutLogEvents(ctx, &cwl.PutLogEventsInput{LogGroupName: aws.String("/bench"), LogStreamName: aws.String("s"), LogEvents: evs}); err != nil {
 		b.Fatal(err)
 	}
-	roundTrips(b, func(c *cwl.Client, i int) error {
+	measure(b, 16, func(i int) error {
 		out, err := c.GetLogEvents(ctx, &cwl.GetLogEventsInput{LogGroupName: aws.String("/bench"), LogStreamName: aws.String("s"), Limit: aws.Int32(10), StartFromHead: aws.Bool(true)})
 		if err == nil && len(out.Events) != 10 {
 			err = fmt.Errorf("got %d events", len(out.Events))
 		}
 		return err
-	}, c)
+	})
 }

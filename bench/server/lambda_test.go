@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -94,34 +93,7 @@ func BenchmarkLambdaWarmInvoke(b *testing.B) {
 					go func() { defer wg.Done(); call() }()
 				}
 				wg.Wait()
-				lat := make([]time.Duration, b.N)
-				next := make(chan int)
-				b.ResetTimer()
-				t0 := time.Now()
-				for w := 0; w < conc; w++ {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for i := range next {
-							d, err := call()
-							if err != nil {
-								b.Error(err)
-							}
-							lat[i] = d
-						}
-					}()
-				}
-				for i := 0; i < b.N; i++ {
-					next <- i
-				}
-				close(next)
-				wg.Wait()
-				elapsed := time.Since(t0)
-				b.StopTimer()
-				sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "invokes/s")
-				b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+				measure(b, conc, func(int) error { _, err := call(); return err })
 			})
 		}
 	}
