@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -85,7 +86,11 @@ type Edge struct {
 }
 
 type entry struct {
-	api   *service.API
+	api *service.API
+
+	once  sync.Once // load
+	err   error
+	model *model.API
 	codec protocol.Codec
 	// queryCodec serves awsQueryCompatible json models (SQS) when a client
 	// sends the query form.
@@ -109,34 +114,44 @@ func New(cfg Config) (*Edge, error) {
 	e := &Edge{cfg: cfg, log: cfg.Log, apis: map[string]*entry{}, started: cfg.Clock.Now()}
 	for _, s := range cfg.Services {
 		for _, a := range s.APIs() {
-			if _, dup := e.apis[a.Model.Name]; dup {
-				return nil, fmt.Errorf("edge: model %s served twice", a.Model.Name)
+			if _, dup := e.apis[a.ModelName]; dup {
+				return nil, fmt.Errorf("edge: model %s served twice", a.ModelName)
 			}
-			if err := e.add(a); err != nil {
-				return nil, err
+			if !slices.Contains(model.Names(), a.ModelName) {
+				return nil, fmt.Errorf("edge: model %s is not embedded", a.ModelName)
 			}
+			e.apis[a.ModelName] = &entry{api: a}
 		}
 	}
 	return e, nil
 }
 
-func (e *Edge) add(a *service.API) error {
-	codec, err := codecFor(a.Model.Protocol())
-	if err != nil {
-		return fmt.Errorf("edge: %s: %w", a.Model.Name, err)
-	}
-	en := &entry{api: a, codec: codec, validation: a.ValidationCode}
-	if en.validation == "" {
-		en.validation = "ValidationException"
-		if a.Model.Protocol() == "query" {
-			en.validation = "ValidationError"
+// load parses the entry's model and picks its codecs, once, on the API's
+// first request: start-up parses no model.
+func (en *entry) load() error {
+	en.once.Do(func() {
+		m, err := model.Load(en.api.ModelName)
+		if err != nil {
+			en.err = err
+			return
 		}
-	}
-	if a.Model.Metadata.AWSQueryCompatible != nil {
-		en.queryCodec = query.Codec{}
-	}
-	e.apis[a.Model.Name] = en
-	return nil
+		en.model = m
+		if en.codec, en.err = codecFor(m.Protocol()); en.err != nil {
+			en.err = fmt.Errorf("edge: %s: %w", m.Name, en.err)
+			return
+		}
+		en.validation = en.api.ValidationCode
+		if en.validation == "" {
+			en.validation = "ValidationException"
+			if m.Protocol() == "query" {
+				en.validation = "ValidationError"
+			}
+		}
+		if m.Metadata.AWSQueryCompatible != nil {
+			en.queryCodec = query.Codec{}
+		}
+	})
+	return en.err
 }
 
 func codecFor(proto string) (protocol.Codec, error) {
@@ -165,21 +180,27 @@ func (e *Edge) lookup(name string) *entry {
 	en := e.apis[name]
 	e.mu.RUnlock()
 	if en != nil {
+		if err := en.load(); err != nil {
+			e.log.Error("load model", "model", name, "err", err)
+			return nil
+		}
 		return en
 	}
-	m, err := model.Load(name)
-	if err != nil {
+	if !slices.Contains(model.Names(), name) {
 		return nil
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if en := e.apis[name]; en != nil {
-		return en
+	en = e.apis[name]
+	if en == nil {
+		en = &entry{api: &service.API{ModelName: name, Handlers: map[string]protocol.Handler{}}}
+		e.apis[name] = en
 	}
-	if err := e.add(&service.API{Model: m, Handlers: map[string]protocol.Handler{}}); err != nil {
+	e.mu.Unlock()
+	if err := en.load(); err != nil {
+		e.log.Error("load model", "model", name, "err", err)
 		return nil
 	}
-	return e.apis[name]
+	return en
 }
 
 // SetReady marks the server ready (health answers 200 from then on).
@@ -224,7 +245,7 @@ func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writePlainError(w, c, http.StatusBadRequest, "UnknownService", fmt.Sprintf("hako cannot tell which AWS service this request is for (credential scope %q). See GET /_hako/coverage for the services hako serves.", scope))
 		return
 	}
-	c.API = en.api.Model
+	c.API = en.model
 	c.ValidationCode = en.validation
 	codec := en.codec
 	if en.queryCodec != nil && isForm(r) {
@@ -392,8 +413,8 @@ func (e *Edge) CoverageReport() []Coverage {
 		if en == nil {
 			continue
 		}
-		cov := Coverage{Model: name, Service: en.api.Model.Metadata.ServiceID, Protocol: en.api.Model.Protocol(), Implemented: []string{}, Missing: []string{}}
-		for _, op := range en.api.Model.OperationNames() {
+		cov := Coverage{Model: name, Service: en.model.Metadata.ServiceID, Protocol: en.model.Protocol(), Implemented: []string{}, Missing: []string{}}
+		for _, op := range en.model.OperationNames() {
 			if en.api.Handlers[op] != nil {
 				cov.Implemented = append(cov.Implemented, op)
 			} else {

@@ -18,7 +18,6 @@ import (
 	"hako/internal/credentials"
 	"hako/internal/engine"
 	"hako/internal/protocol"
-	"hako/internal/protocol/model"
 	"hako/internal/service"
 )
 
@@ -28,7 +27,7 @@ type stub struct{}
 
 func (stub) Name() string { return "logs" }
 func (stub) APIs() []*service.API {
-	return []*service.API{{Model: model.MustLoad("logs"), ValidationCode: "InvalidParameterException", Handlers: map[string]protocol.Handler{
+	return []*service.API{{ModelName: "logs", ValidationCode: "InvalidParameterException", Handlers: map[string]protocol.Handler{
 		"PutLogEvents": func(ctx context.Context, in map[string]any) (map[string]any, error) {
 			return map[string]any{"nextSequenceToken": "1"}, nil
 		},

@@ -38,8 +38,10 @@ type Env struct {
 
 // API is one AWS API (one botocore model) served by a service.
 type API struct {
-	// Model is the API's model.
-	Model *model.API
+	// ModelName names the API's embedded model (e.g. "logs"). The model
+	// itself is parsed on the API's first request (Model), which keeps
+	// hako's start-up fast and its idle memory small.
+	ModelName string
 	// Handlers maps operation names to their handlers. Operations of the
 	// model without a handler answer NotImplemented (501).
 	Handlers map[string]protocol.Handler
@@ -48,6 +50,9 @@ type API struct {
 	// ValidationException otherwise.
 	ValidationCode string
 }
+
+// Model returns the API's model, parsing it on first use.
+func (a *API) Model() *model.API { return model.MustLoad(a.ModelName) }
 
 // Service is one hako service.
 type Service interface {

@@ -48,7 +48,6 @@ import (
 	"hako/internal/clock"
 	"hako/internal/engine"
 	"hako/internal/protocol"
-	"hako/internal/protocol/model"
 	"hako/internal/service"
 )
 
@@ -73,7 +72,7 @@ func (s *Service) Name() string { return "iam" }
 // APIs implements service.Service.
 func (s *Service) APIs() []*service.API {
 	return []*service.API{{
-		Model: model.MustLoad(ModelName),
+		ModelName: ModelName,
 		Handlers: map[string]protocol.Handler{
 			"CreateRole":               protocol.Op(s.CreateRole),
 			"GetRole":                  protocol.Op(s.GetRole),

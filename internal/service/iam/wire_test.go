@@ -17,7 +17,7 @@ import (
 func roundTrip(t *testing.T, s *Service, form url.Values) (int, string) {
 	t.Helper()
 	api := s.APIs()[0]
-	c := &protocol.Call{RequestID: "req-1", Account: acct, Region: "us-east-1", Time: t0, API: api.Model, ValidationCode: api.ValidationCode}
+	c := &protocol.Call{RequestID: "req-1", Account: acct, Region: "us-east-1", Time: t0, API: api.Model(), ValidationCode: api.ValidationCode}
 	ctx := protocol.WithCall(t.Context(), c)
 	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -40,7 +40,7 @@ func roundTrip(t *testing.T, s *Service, form url.Values) (int, string) {
 	if err != nil {
 		return fail(err)
 	}
-	if verr := protocol.Validate(api.Model, op.InputShape, in, api.ValidationCode); verr != nil {
+	if verr := protocol.Validate(api.Model(), op.InputShape, in, api.ValidationCode); verr != nil {
 		return fail(verr)
 	}
 	h := api.Handlers[op.Name]

@@ -172,7 +172,7 @@ func (f *fixture) call(op string, doc map[string]any) (map[string]any, error) {
 	if !ok {
 		return nil, protocol.NotImplemented("lambda", op)
 	}
-	if verr := protocol.Validate(api.Model, api.Model.Operations[op].InputShape, doc, api.ValidationCode); verr != nil {
+	if verr := protocol.Validate(api.Model(), api.Model().Operations[op].InputShape, doc, api.ValidationCode); verr != nil {
 		return nil, verr
 	}
 	return h(f.ctx, doc)
@@ -296,11 +296,11 @@ var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-
 func TestAPIsServeTheOperations(t *testing.T) {
 	f := newFixture(t)
 	api := f.s.APIs()[0]
-	if f.s.Name() != "lambda" || api.Model.Name != "lambda" || api.ValidationCode != "ValidationException" {
-		t.Errorf("name %s model %s code %s", f.s.Name(), api.Model.Name, api.ValidationCode)
+	if f.s.Name() != "lambda" || api.Model().Name != "lambda" || api.ValidationCode != "ValidationException" {
+		t.Errorf("name %s model %s code %s", f.s.Name(), api.Model().Name, api.ValidationCode)
 	}
 	for op := range api.Handlers {
-		if api.Model.Operations[op] == nil {
+		if api.Model().Operations[op] == nil {
 			t.Errorf("handler for %s, which the model does not have", op)
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	"hako/internal/clock"
 	"hako/internal/engine"
 	"hako/internal/protocol"
-	"hako/internal/protocol/model"
 	"hako/internal/runtime"
 	"hako/internal/service"
 )
@@ -157,7 +156,7 @@ func (s *Service) Name() string { return "lambda" }
 // aliases, layers, event source mappings, URLs, ...) answer NotImplemented.
 func (s *Service) APIs() []*service.API {
 	return []*service.API{{
-		Model: model.MustLoad(ModelName),
+		ModelName: ModelName,
 		Handlers: map[string]protocol.Handler{
 			"CreateFunction":              protocol.Op(s.CreateFunction),
 			"GetFunction":                 protocol.Op(s.GetFunction),

@@ -30,7 +30,7 @@ func wireServer(t *testing.T, f *fixture) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.Handle(CodePath, f.s.CodeHandler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		c := &protocol.Call{RequestID: "wire-req", Account: testAccount, Region: testRegion, Time: f.clk.Now(), API: api.Model, ValidationCode: api.ValidationCode}
+		c := &protocol.Call{RequestID: "wire-req", Account: testAccount, Region: testRegion, Time: f.clk.Now(), API: api.Model(), ValidationCode: api.ValidationCode}
 		fail := func(err error) {
 			var pe *protocol.Error
 			if !errors.As(err, &pe) {
@@ -50,7 +50,7 @@ func wireServer(t *testing.T, f *fixture) *httptest.Server {
 			fail(err)
 			return
 		}
-		if verr := protocol.Validate(api.Model, op.InputShape, in, api.ValidationCode); verr != nil {
+		if verr := protocol.Validate(api.Model(), op.InputShape, in, api.ValidationCode); verr != nil {
 			fail(verr)
 			return
 		}

@@ -49,7 +49,7 @@ func (f *fixture) invoke(op string, doc map[string]any) (map[string]any, error) 
 	if !ok {
 		return nil, protocol.NotImplemented("logs", op)
 	}
-	if verr := protocol.Validate(api.Model, api.Model.Operations[op].InputShape, doc, api.ValidationCode); verr != nil {
+	if verr := protocol.Validate(api.Model(), api.Model().Operations[op].InputShape, doc, api.ValidationCode); verr != nil {
 		return nil, verr
 	}
 	return h(f.ctx, doc)
@@ -140,7 +140,7 @@ func TestAPIs(t *testing.T) {
 		}
 	}
 	for op := range api.Handlers {
-		if api.Model.Operations[op] == nil {
+		if api.Model().Operations[op] == nil {
 			t.Errorf("handler %s is not an operation of the model", op)
 		}
 	}

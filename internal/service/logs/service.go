@@ -11,7 +11,6 @@ import (
 	"hako/internal/clock"
 	"hako/internal/engine"
 	"hako/internal/protocol"
-	"hako/internal/protocol/model"
 	"hako/internal/service"
 )
 
@@ -62,7 +61,7 @@ func (s *Service) Name() string { return "logs" }
 // as StartLiveTail) answer NotImplemented.
 func (s *Service) APIs() []*service.API {
 	return []*service.API{{
-		Model: model.MustLoad(ModelName),
+		ModelName: ModelName,
 		Handlers: map[string]protocol.Handler{
 			"CreateLogGroup":        protocol.Op(s.CreateLogGroup),
 			"DeleteLogGroup":        protocol.Op(s.DeleteLogGroup),

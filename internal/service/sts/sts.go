@@ -34,7 +34,6 @@ import (
 	"time"
 
 	"hako/internal/protocol"
-	"hako/internal/protocol/model"
 	"hako/internal/service"
 )
 
@@ -74,7 +73,7 @@ func (s *Service) Name() string { return "sts" }
 // APIs implements service.Service.
 func (s *Service) APIs() []*service.API {
 	return []*service.API{{
-		Model: model.MustLoad(ModelName),
+		ModelName: ModelName,
 		Handlers: map[string]protocol.Handler{
 			"GetCallerIdentity": protocol.Op(s.GetCallerIdentity),
 			"AssumeRole":        protocol.Op(s.AssumeRole),

@@ -89,11 +89,11 @@ func TestAPIs(t *testing.T) {
 		t.Fatalf("Name = %q", s.Name())
 	}
 	apis := s.APIs()
-	if len(apis) != 1 || apis[0].Model.Name != "sts" {
+	if len(apis) != 1 || apis[0].Model().Name != "sts" {
 		t.Fatalf("APIs = %+v", apis)
 	}
 	for name := range apis[0].Handlers {
-		if apis[0].Model.Operations[name] == nil {
+		if apis[0].Model().Operations[name] == nil {
 			t.Errorf("handler %s is not an operation of the model", name)
 		}
 	}

@@ -18,7 +18,7 @@ func roundTrip(t *testing.T, s *Service, call protocol.Call, form url.Values) (i
 	t.Helper()
 	api := s.APIs()[0]
 	c := &call
-	c.RequestID, c.API, c.ValidationCode = "req-1", api.Model, api.ValidationCode
+	c.RequestID, c.API, c.ValidationCode = "req-1", api.Model(), api.ValidationCode
 	if c.Account == "" {
 		c.Account = "000000000000"
 	}
@@ -47,7 +47,7 @@ func roundTrip(t *testing.T, s *Service, call protocol.Call, form url.Values) (i
 	if err != nil {
 		return fail(err)
 	}
-	if verr := protocol.Validate(api.Model, op.InputShape, in, api.ValidationCode); verr != nil {
+	if verr := protocol.Validate(api.Model(), op.InputShape, in, api.ValidationCode); verr != nil {
 		return fail(verr)
 	}
 	h := api.Handlers[op.Name]
