@@ -23,16 +23,16 @@ func (e *Edge) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		e.serveHealth(w, r)
 	case "/_hako/reset":
 		if r.Method != http.MethodPost {
-			adminError(w, http.StatusMethodNotAllowed, "use POST /_hako/reset")
+			AdminError(w, http.StatusMethodNotAllowed, "use POST /_hako/reset")
 			return
 		}
 		if !IsLoopbackAddr(r.RemoteAddr) {
-			adminError(w, http.StatusForbidden, "reset is only allowed from loopback")
+			AdminError(w, http.StatusForbidden, "reset is only allowed from loopback")
 			return
 		}
 		if err := e.cfg.Reset(r.Context()); err != nil {
 			e.log.Error("reset", "err", err)
-			adminError(w, http.StatusInternalServerError, "reset failed: "+err.Error())
+			AdminError(w, http.StatusInternalServerError, "reset failed: "+err.Error())
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"reset": true})
@@ -45,7 +45,7 @@ func (e *Edge) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, report)
 	default:
-		adminError(w, http.StatusNotFound, "no such hako endpoint: "+r.URL.Path)
+		AdminError(w, http.StatusNotFound, "no such hako endpoint: "+r.URL.Path)
 	}
 }
 
@@ -98,7 +98,9 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	enc.Encode(v)
 }
 
-func adminError(w http.ResponseWriter, code int, msg string) {
+// AdminError answers a request to one of hako's own endpoints (not an AWS
+// API) with {"error": msg}.
+func AdminError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, map[string]string{"error": msg})
 }
 

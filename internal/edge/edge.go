@@ -179,23 +179,17 @@ func (e *Edge) lookup(name string) *entry {
 	e.mu.RLock()
 	en := e.apis[name]
 	e.mu.RUnlock()
-	if en != nil {
-		if err := en.load(); err != nil {
-			e.log.Error("load model", "model", name, "err", err)
+	if en == nil {
+		if !slices.Contains(model.Names(), name) {
 			return nil
 		}
-		return en
+		e.mu.Lock()
+		if en = e.apis[name]; en == nil {
+			en = &entry{api: &service.API{ModelName: name, Handlers: map[string]protocol.Handler{}}}
+			e.apis[name] = en
+		}
+		e.mu.Unlock()
 	}
-	if !slices.Contains(model.Names(), name) {
-		return nil
-	}
-	e.mu.Lock()
-	en = e.apis[name]
-	if en == nil {
-		en = &entry{api: &service.API{ModelName: name, Handlers: map[string]protocol.Handler{}}}
-		e.apis[name] = en
-	}
-	e.mu.Unlock()
 	if err := en.load(); err != nil {
 		e.log.Error("load model", "model", name, "err", err)
 		return nil

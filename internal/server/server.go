@@ -174,13 +174,17 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	env := service.Env{
 		Engine: s.eng, Clock: clk, Region: cfg.Region, Account: cfg.Account, Credentials: s.creds,
 	}
-	workDir := filepath.Join(cfg.DataDir, "sandboxes")
-	if cfg.Ephemeral {
-		if workDir, err = os.MkdirTemp("", "hako-sandboxes-"); err != nil {
-			return nil, err
-		}
+	// Ephemeral: no work dir given, so the manager makes a temporary one
+	// and removes it when it stops.
+	rc := runtime.Config{Clock: clk, Log: cfg.Log.With("component", "runtime"), Endpoint: "http://" + connectAddr(s.ln.Addr())}
+	if !cfg.Ephemeral {
+		rc.WorkDir = filepath.Join(cfg.DataDir, "sandboxes")
+		rc.PrivateDirs = []string{cfg.DataDir}
 	}
-	s.services, s.runtime, err = newServices(env, cfg.Log, runtimeConfig{workDir: workDir, endpoint: "http://" + connectAddr(s.ln.Addr()), private: privateDirs(cfg)})
+	s.services, s.runtime, err = newServices(env, cfg.Log, rc.Endpoint, func(sink runtime.LogSink) (*runtime.Manager, error) {
+		rc.Logs = sink
+		return runtime.New(rc)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -278,12 +282,8 @@ func (s *Server) reset(ctx context.Context) error {
 func Coverage() ([]edge.Coverage, error) {
 	env := service.Env{Engine: engine.NewMemory(), Clock: clock.Real{}, Region: "us-east-1", Account: "000000000000", Log: slog.New(slog.DiscardHandler)}
 	env.Credentials = credentials.New(env.Engine, env.Clock, nil)
-	dir, err := os.MkdirTemp("", "hako-coverage-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	services, _, err := newServices(env, env.Log, runtimeConfig{workDir: dir, endpoint: "http://127.0.0.1:4566"})
+	// The report lists handlers; it runs no function, so no sandbox manager.
+	services, _, err := newServices(env, env.Log, "http://127.0.0.1:4566", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -294,32 +294,29 @@ func Coverage() ([]edge.Coverage, error) {
 	return e.CoverageReport(), nil
 }
 
-type runtimeConfig struct {
-	workDir, endpoint string
-	// private are directories sandboxes must not see (hako's data dir).
-	private []string
-}
-
-// newServices builds every implemented service, each with its own logger,
-// and the sandbox manager Lambda runs functions with. This is the one place
-// a new service is wired in.
-func newServices(env service.Env, log *slog.Logger, rc runtimeConfig) ([]service.Service, *runtime.Manager, error) {
+// newServices builds every implemented service, each with its own logger.
+// newManager builds the sandbox manager Lambda runs functions with, given
+// the log sink (CloudWatch Logs); nil builds none (Lambda then has no
+// invoker, for the coverage report). This is the one place a new service
+// is wired in.
+func newServices(env service.Env, log *slog.Logger, endpoint string, newManager func(runtime.LogSink) (*runtime.Manager, error)) ([]service.Service, *runtime.Manager, error) {
 	named := func(n string) service.Env { e := env; e.Log = log.With("service", n); return e }
 	logsSvc := logs.New(named("logs"))
-	mgr, err := runtime.New(runtime.Config{
-		Clock: env.Clock, Log: log.With("component", "runtime"), WorkDir: rc.workDir,
-		Endpoint: rc.endpoint, Logs: logSink{logsSvc}, PrivateDirs: rc.private,
-	})
-	if err != nil {
-		return nil, nil, err
+	var mgr *runtime.Manager
+	var invoker lambda.Invoker // stays a nil interface without a manager
+	if newManager != nil {
+		var err error
+		if mgr, err = newManager(logSink{logsSvc}); err != nil {
+			return nil, nil, err
+		}
+		invoker = mgr
 	}
 	roles := iam.New(named("iam"))
-	endpoint := rc.endpoint
 	return []service.Service{
 		logsSvc,
 		sts.New(named("sts"), sts.WithRoles(roles)),
 		roles,
-		lambda.New(named("lambda"), mgr, lambda.WithEndpoint(func() string { return endpoint })),
+		lambda.New(named("lambda"), invoker, lambda.WithEndpoint(func() string { return endpoint })),
 	}, mgr, nil
 }
 
@@ -345,22 +342,18 @@ func mounts(services []service.Service, mgr *runtime.Manager) map[string]http.Ha
 // endpoint is unauthenticated, so it answers loopback clients only.
 func sandboxesHandler(mgr *runtime.Manager) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.TrimSuffix(r.URL.Path, "/") != SandboxesPath:
+			edge.AdminError(w, http.StatusNotFound, "no such hako endpoint: "+r.URL.Path)
+			return
+		case r.Method != http.MethodGet && r.Method != http.MethodHead:
+			edge.AdminError(w, http.StatusMethodNotAllowed, "use GET "+SandboxesPath)
+			return
+		case !edge.IsLoopbackAddr(r.RemoteAddr):
+			edge.AdminError(w, http.StatusForbidden, "sandboxes are only listed to loopback clients")
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
-		if strings.TrimSuffix(r.URL.Path, "/") != SandboxesPath {
-			w.WriteHeader(http.StatusNotFound)
-			json.NewEncoder(w).Encode(map[string]string{"error": "no such hako endpoint: " + r.URL.Path})
-			return
-		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.WriteHeader(http.StatusMethodNotAllowed)
-			json.NewEncoder(w).Encode(map[string]string{"error": "use GET " + SandboxesPath})
-			return
-		}
-		if !edge.IsLoopbackAddr(r.RemoteAddr) {
-			w.WriteHeader(http.StatusForbidden)
-			json.NewEncoder(w).Encode(map[string]string{"error": "sandboxes are only listed to loopback clients"})
-			return
-		}
 		json.NewEncoder(w).Encode(map[string]any{"sandboxes": mgr.Sandboxes()})
 	})
 }
@@ -375,13 +368,6 @@ func (l logSink) Append(ctx context.Context, account, region, group, stream stri
 		in[i] = logs.InputLogEvent{Timestamp: &ts, Message: e.Message}
 	}
 	return l.logs.Append(ctx, account, region, group, stream, in)
-}
-
-func privateDirs(cfg Config) []string {
-	if cfg.Ephemeral {
-		return nil
-	}
-	return []string{cfg.DataDir}
 }
 
 // connectAddr is the address clients (and sandboxes) reach the listener
