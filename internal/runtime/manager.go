@@ -291,18 +291,20 @@ func (m *Manager) Invoke(ctx context.Context, req *InvokeRequest) (*InvokeResult
 	return res, nil
 }
 
-// Evict drains a function's sandboxes (every version and revision): idle
-// ones stop now, busy ones when their invoke ends. It does not wait.
-func (m *Manager) Evict(functionARN string) {
+// Evict drains a function's sandboxes of one version ("$LATEST" or a
+// number; "" for every version), all revisions: idle ones stop now, busy
+// ones when their invoke ends. It does not wait.
+func (m *Manager) Evict(functionARN, version string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	match := func(k poolKey) bool { return k.arn == functionARN && (version == "" || k.version == version) }
 	for k, p := range m.pools {
-		if k.arn == functionARN {
+		if match(k) {
 			m.dropPoolLocked(k, p)
 		}
 	}
 	for sb := range m.all {
-		if sb.key.arn == functionARN {
+		if match(sb.key) {
 			sb.removed = true
 		}
 	}
@@ -571,6 +573,6 @@ var _ interface {
 	Start(context.Context) error
 	Stop() error
 	Invoke(context.Context, *InvokeRequest) (*InvokeResult, error)
-	Evict(string)
+	Evict(string, string)
 	Sandboxes() []SandboxInfo
 } = (*Manager)(nil)

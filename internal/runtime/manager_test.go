@@ -488,7 +488,7 @@ func TestEvict(t *testing.T) {
 	other := e.function("kept", nil)
 	e.invoke(t, fn, map[string]any{"action": "count"})
 	e.invoke(t, other, map[string]any{"action": "count"})
-	e.m.Evict(fn.ARN)
+	e.m.Evict(fn.ARN, "")
 	sbs := waitSandboxes(t, e.m, 1)
 	if sbs[0].FunctionARN != other.ARN {
 		t.Fatalf("wrong sandbox evicted: %+v", sbs)
@@ -512,7 +512,7 @@ func TestEvict(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	e.m.Evict(fn.ARN)
+	e.m.Evict(fn.ARN, "")
 	if res := <-done; res.FunctionError != "" || string(res.Payload) != `"slept 300ms"` {
 		t.Fatalf("drained invoke: %s", res.Payload)
 	}

@@ -26,6 +26,7 @@ import (
 	"hako/internal/credentials"
 	"hako/internal/edge"
 	"hako/internal/engine"
+	"hako/internal/eventbus"
 	"hako/internal/runtime"
 	"hako/internal/service"
 	"hako/internal/service/iam"
@@ -111,6 +112,7 @@ type Server struct {
 	ln       net.Listener
 	creds    *credentials.Store
 	runtime  *runtime.Manager
+	bus      *eventbus.Bus
 }
 
 // Run starts hako and blocks until ctx is cancelled, then shuts down.
@@ -171,8 +173,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	}()
 	s.creds = credentials.New(s.eng, clk, static)
+	s.bus = eventbus.New(eventbus.Config{Engine: s.eng, Clock: clk, Log: cfg.Log.With("component", "eventbus")})
 	env := service.Env{
-		Engine: s.eng, Clock: clk, Region: cfg.Region, Account: cfg.Account, Credentials: s.creds,
+		Engine: s.eng, Clock: clk, Region: cfg.Region, Account: cfg.Account, Credentials: s.creds, Bus: s.bus,
 	}
 	// Ephemeral: no work dir given, so the manager makes a temporary one
 	// and removes it when it stops.
@@ -206,6 +209,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			}
 		}
 		s.started = append(s.started, svc)
+	}
+	// Queued work (also what a crash interrupted) runs once every service
+	// that handles it has started.
+	if err = s.bus.Start(ctx); err != nil {
+		return nil, err
 	}
 	s.http = &http.Server{
 		Handler:           s.edge,
@@ -253,6 +261,11 @@ func (s *Server) Shutdown() error {
 }
 
 func (s *Server) stopServices() {
+	// First stop taking queued work; what is running ends (or runs again
+	// after restart), then the services it calls stop.
+	if s.bus != nil {
+		s.bus.Stop()
+	}
 	for i := len(s.started) - 1; i >= 0; i-- {
 		if st, ok := s.started[i].(service.Stopper); ok {
 			if err := st.Stop(); err != nil {

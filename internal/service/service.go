@@ -16,6 +16,7 @@ import (
 
 	"hako/internal/clock"
 	"hako/internal/engine"
+	"hako/internal/eventbus"
 	"hako/internal/protocol"
 	"hako/internal/protocol/model"
 )
@@ -34,6 +35,11 @@ type Env struct {
 	// Credentials verifies and resolves access keys (STS issues temporary
 	// ones through it).
 	Credentials CredentialStore
+	// Bus is the durable queue of asynchronous work (event deliveries,
+	// retries); services register handlers for their kinds at New and
+	// enqueue in their own transactions. Nil where nothing runs
+	// asynchronously (the coverage report).
+	Bus *eventbus.Bus
 }
 
 // API is one AWS API (one botocore model) served by a service.

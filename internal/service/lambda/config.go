@@ -110,10 +110,6 @@ func checkHandler(runtime, handler string) error {
 	return nil
 }
 
-func errPublishNotSupported() error {
-	return ErrInvalidParameterValue("Publishing versions (Publish=true) is not supported by hako yet: create or update the function without Publish, and invoke $LATEST.")
-}
-
 func errS3CodeNotSupported() error {
 	return ErrInvalidParameterValue("Code from S3 (S3Bucket/S3Key) is not supported by hako yet: upload the deployment package as ZipFile (aws lambda create-function --zip-file fileb://function.zip).")
 }
@@ -130,7 +126,7 @@ func errNoCodeSource() error {
 func configuration(sc scope, rec *functionRecord) *FunctionConfiguration {
 	c := &FunctionConfiguration{
 		FunctionName:               rec.Name,
-		FunctionArn:                functionARN(sc, rec.Name),
+		FunctionArn:                functionARN(sc, rec.Name) + qualifierSuffix(rec.Version),
 		Runtime:                    rec.Runtime,
 		Role:                       rec.Role,
 		Handler:                    rec.Handler,
@@ -140,7 +136,7 @@ func configuration(sc scope, rec *functionRecord) *FunctionConfiguration {
 		MemorySize:                 ptr(rec.MemorySize),
 		LastModified:               lastModified(rec.LastModified),
 		CodeSha256:                 rec.Code.CodeSha256,
-		Version:                    "$LATEST",
+		Version:                    versionName(rec),
 		Environment:                &EnvironmentResponse{Variables: maps.Clone(rec.Environment)},
 		KMSKeyArn:                  rec.KMSKeyArn,
 		TracingConfig:              &TracingConfigResponse{Mode: rec.TracingMode},
@@ -172,6 +168,15 @@ func configuration(sc scope, rec *functionRecord) *FunctionConfiguration {
 		c.Layers = append(c.Layers, Layer{Arn: l, CodeSize: ptr(int64(0))})
 	}
 	return c
+}
+
+// qualifierSuffix is ":VERSION" for a published version: its
+// configuration names the qualified ARN, $LATEST's the unqualified one.
+func qualifierSuffix(version string) string {
+	if version == "" {
+		return ""
+	}
+	return ":" + version
 }
 
 // loggingOf is the function's LoggingConfig with AWS's defaults.

@@ -94,9 +94,6 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 		}
 		return nil, errNoCodeSource()
 	}
-	if in.Publish != nil && *in.Publish {
-		return nil, errPublishNotSupported()
-	}
 	if err := checkLogging(in.LoggingConfig); err != nil {
 		return nil, err
 	}
@@ -175,6 +172,9 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 		return nil, err
 	}
 	s.schedule(ref.sc, ref.name, rec.Pending)
+	if in.Publish != nil && *in.Publish {
+		return s.publishNow(ctx, ref)
+	}
 	return configuration(ref.sc, rec), nil
 }
 
@@ -189,19 +189,24 @@ func valueOr(p *int32, def int32) int32 {
 	return *p
 }
 
-// load reads a function for a read-only call: $LATEST only.
+// load reads a function for a read-only call: the configuration its
+// qualifier names ($LATEST, a version, or an alias's version).
 func (s *Service) load(ref fnRef) (*functionRecord, error) {
-	rec, err := getFunction(s.eng, ref.sc, ref.name)
+	q, err := s.loadQualified(ref)
 	if err != nil {
 		return nil, err
 	}
-	if rec == nil {
-		return nil, ref.notFound()
-	}
-	if err := ref.latestOnly(); err != nil {
-		return nil, err
-	}
-	return rec, nil
+	return q.rec, nil
+}
+
+func (s *Service) loadQualified(ref fnRef) (*qualified, error) {
+	var q *qualified
+	err := s.eng.View(func(r engine.Reader) error {
+		var err error
+		q, err = getQualified(r, ref)
+		return err
+	})
+	return q, err
 }
 
 // GetFunction returns the configuration, a URL to download the code (valid
@@ -211,19 +216,21 @@ func (s *Service) GetFunction(ctx context.Context, in *GetFunctionRequest) (*Get
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.load(ref)
+	q, err := s.loadQualified(ref)
 	if err != nil {
 		return nil, err
 	}
 	out := &GetFunctionResponse{
-		Configuration: configuration(ref.sc, rec),
-		Code:          &FunctionCodeLocation{RepositoryType: "S3", Location: s.codeLocation(rec.Code)},
+		Configuration: qualifiedConfiguration(ref, q),
+		Code:          &FunctionCodeLocation{RepositoryType: "S3", Location: s.codeLocation(q.rec.Code)},
 	}
-	if len(rec.Tags) > 0 {
-		out.Tags = maps.Clone(rec.Tags)
+	// Tags and reserved concurrency belong to the function, whatever the
+	// qualifier.
+	if len(q.latest.Tags) > 0 {
+		out.Tags = maps.Clone(q.latest.Tags)
 	}
-	if rec.Reserved != nil {
-		out.Concurrency = &Concurrency{ReservedConcurrentExecutions: ptr(*rec.Reserved)}
+	if q.latest.Reserved != nil {
+		out.Concurrency = &Concurrency{ReservedConcurrentExecutions: ptr(*q.latest.Reserved)}
 	}
 	return out, nil
 }
@@ -234,11 +241,21 @@ func (s *Service) GetFunctionConfiguration(ctx context.Context, in *GetFunctionC
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.load(ref)
+	q, err := s.loadQualified(ref)
 	if err != nil {
 		return nil, err
 	}
-	return configuration(ref.sc, rec), nil
+	return qualifiedConfiguration(ref, q), nil
+}
+
+// qualifiedConfiguration is the configuration a qualifier names, with the
+// ARN the caller used (an alias's ARN for an alias, as AWS answers).
+func qualifiedConfiguration(ref fnRef, q *qualified) *FunctionConfiguration {
+	c := configuration(ref.sc, q.rec)
+	if ref.qualifier != "" {
+		c.FunctionArn = ref.qualifiedARN()
+	}
+	return c
 }
 
 const (
@@ -313,9 +330,6 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 		}
 		return nil, errNoCodeSource()
 	}
-	if in.Publish != nil && *in.Publish {
-		return nil, errPublishNotSupported()
-	}
 	rec, err := s.load(ref)
 	if err != nil {
 		return nil, err
@@ -350,7 +364,13 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 		if err := checkUpdatable(ref, cur, in.RevisionId); err != nil {
 			return err
 		}
-		cur.Garbage = append(cur.Garbage, cur.Code.Blob)
+		used, err := blobsInUse(tx, ref.sc, &functionRecord{Name: cur.Name})
+		if err != nil {
+			return err
+		}
+		if !used[cur.Code.Blob] { // a published version may share it
+			cur.Garbage = append(cur.Garbage, cur.Code.Blob)
+		}
 		cur.Code = code
 		if len(in.Architectures) > 0 {
 			cur.Architectures = in.Architectures
@@ -365,7 +385,16 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 		return nil, err
 	}
 	s.schedule(ref.sc, ref.name, updated.Pending)
+	if in.Publish != nil && *in.Publish {
+		return s.publishNow(ctx, ref)
+	}
 	return configuration(ref.sc, updated), nil
+}
+
+// publishNow is Publish=true on CreateFunction and UpdateFunctionCode: the
+// change settles at once and is published; the answer is the version's.
+func (s *Service) publishNow(ctx context.Context, ref fnRef) (*FunctionConfiguration, error) {
+	return s.PublishVersion(ctx, &PublishVersionRequest{FunctionName: ref.name})
 }
 
 // beginUpdate marks a code or configuration change: new revisions, the
@@ -493,22 +522,33 @@ func (s *Service) DeleteFunction(ctx context.Context, in *DeleteFunctionRequest)
 	if ref.qualifier == "$LATEST" {
 		return nil, ErrInvalidParameterValue("$LATEST version cannot be deleted without deleting the function.")
 	}
+	if ref.qualifier != "" {
+		if err := s.deleteVersion(ctx, ref); err != nil {
+			return nil, err
+		}
+		return &DeleteFunctionResponse{StatusCode: ptr(int32(204))}, nil
+	}
 	var gone *functionRecord
+	var versionBlobs []string
 	err = s.updateFunction(ctx, ref, func(tx engine.Txn, cur *functionRecord) error {
 		tx.Delete(ref.sc.functionKey(ref.name))
 		tx.Delete(ref.sc.reservedKey(ref.name))
+		var err error
+		versionBlobs, err = deleteAllOf(tx, ref.sc, ref.name)
 		gone = cur
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	if s.inv != nil {
-		s.inv.Evict(ref.arn())
+		s.inv.Evict(ref.arn(), "")
 	}
 	if gone.Reserved != nil {
 		s.reportReserved(ref.arn(), nil)
 	}
-	s.deleteBlobs(append(gone.Garbage, gone.Code.Blob)...)
+	blobs := append(append(gone.Garbage, gone.Code.Blob), versionBlobs...)
+	slices.Sort(blobs)
+	s.deleteBlobs(slices.Compact(blobs)...)
 	return &DeleteFunctionResponse{StatusCode: ptr(int32(204))}, nil
 }

@@ -149,8 +149,6 @@ func TestCreateFunctionErrors(t *testing.T) {
 			"InvalidParameterValueException", 400, "Runtime and Handler are mandatory parameters for functions created with deployment packages."},
 		{"no runtime", func(r *CreateFunctionRequest) { r.Runtime = "" },
 			"InvalidParameterValueException", 400, "Runtime and Handler are mandatory parameters for functions created with deployment packages."},
-		{"publish", func(r *CreateFunctionRequest) { r.Publish = ptr(true) },
-			"InvalidParameterValueException", 400, "Publishing versions (Publish=true) is not supported by hako yet..."},
 		{"environment over 4 KB", func(r *CreateFunctionRequest) { r.Environment = &Environment{Variables: bigEnv} },
 			"InvalidParameterValueException", 400, `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {"BIG":"` + bigEnv["BIG"] + `"}`},
 		{"reserved variable", func(r *CreateFunctionRequest) {
@@ -413,7 +411,6 @@ func TestUpdateFunctionCodeErrors(t *testing.T) {
 		{"S3", &UpdateFunctionCodeRequest{FunctionName: "fn", S3Bucket: "b", S3Key: "k"}, "InvalidParameterValueException", 400, "Code from S3 (S3Bucket/S3Key) is not supported by hako yet..."},
 		{"image", &UpdateFunctionCodeRequest{FunctionName: "fn", ImageUri: "img"}, "InvalidParameterValueException", 400, "Please don't provide ImageUri when updating a function with packageType Zip."},
 		{"nothing", &UpdateFunctionCodeRequest{FunctionName: "fn"}, "InvalidParameterValueException", 400, "Please provide a source for function code."},
-		{"publish", &UpdateFunctionCodeRequest{FunctionName: "fn", ZipFile: pyZip(t, ""), Publish: ptr(true)}, "InvalidParameterValueException", 400, "Publishing versions (Publish=true) is not supported by hako yet..."},
 		{"too big", &UpdateFunctionCodeRequest{FunctionName: "fn", ZipFile: make([]byte, maxZipped+1)}, "RequestEntityTooLargeException", 413, "Zipped size must be smaller than 52428800 bytes"},
 		{"version", &UpdateFunctionCodeRequest{FunctionName: "fn:3", ZipFile: pyZip(t, "")}, "ResourceNotFoundException", 404, "Function not found: " + testARN + "fn:3"},
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"unicode/utf8"
 
 	"hako/internal/protocol"
@@ -20,75 +21,51 @@ const (
 	maxSyncResponse = 6291556
 )
 
-// Invoke runs the function synchronously (RequestResponse), or only checks
-// that it could (DryRun, 204). Asynchronous invocation (Event) is not
-// implemented yet: it answers NotImplemented rather than accept an event
-// it could lose.
+// Invoke runs the function synchronously (RequestResponse), queues it
+// (Event, 202: see async.go), or only checks that it could (DryRun, 204).
 func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*InvocationResponse, error) {
 	ref, err := resolve(ctx, in.FunctionName, in.Qualifier)
 	if err != nil {
 		return nil, err
 	}
-	if len(in.Payload) > maxSyncPayload {
+	if in.InvocationType == "Event" {
+		if len(in.Payload) > maxEventPayload {
+			return nil, protocol.Errorf("RequestEntityTooLargeException", "%d byte payload is too large for the Event invocation type (limit %d bytes)", len(in.Payload), maxEventPayload)
+		}
+	} else if len(in.Payload) > maxSyncPayload {
 		return nil, protocol.Errorf("RequestEntityTooLargeException", "Request must be smaller than %d bytes for the InvokeFunction operation", maxSyncPayload)
 	}
-	rec, err := getFunction(s.eng, ref.sc, ref.name)
+	q, err := s.invokable(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	if rec == nil || ref.latestOnly() != nil {
-		return nil, errFunctionNotFound(ref.qualifiedARN())
-	}
-	if rec.Pending != "" {
-		// A create or update is not settled yet (the invoke came right
-		// after it): settle it now rather than answer AWS's 409.
-		if err := s.settle(ctx, ref.sc, ref.name, rec.Pending); err != nil {
-			return nil, err
-		}
-		if rec, err = getFunction(s.eng, ref.sc, ref.name); err != nil {
-			return nil, err
-		}
-		if rec == nil {
-			return nil, errFunctionNotFound(ref.qualifiedARN())
-		}
-	}
-	if rec.State != "Active" {
-		return nil, errFunctionState(rec.State)
-	}
-	payload := in.Payload
-	if len(payload) == 0 {
-		payload = []byte("{}")
-	} else if !json.Valid(payload) {
-		return nil, ErrInvalidRequestContent("Could not parse request body into json: Could not parse payload into json: %s", payloadError(payload))
-	}
-	switch in.InvocationType {
-	case "", "RequestResponse":
-	case "DryRun":
-		return &InvocationResponse{StatusCode: ptr(int32(204))}, nil
-	default:
-		return nil, protocol.Errorf("NotImplemented", "Asynchronous invocation (InvocationType %s) is not implemented by hako yet; invoke with InvocationType RequestResponse.", in.InvocationType)
-	}
-	if s.inv == nil {
-		return nil, ErrService("No function runtime is configured.")
-	}
-	invoked := ref.arn()
-	if ref.qualifier != "" {
-		invoked = ref.qualifiedARN()
+	payload, err := checkPayload(in.Payload)
+	if err != nil {
+		return nil, err
 	}
 	call := protocol.CallFrom(ctx)
 	reqID := call.RequestID
 	if reqID == "" {
 		reqID = newUUID()
 	}
-	res, err := s.inv.Invoke(ctx, &runtime.InvokeRequest{
-		Function:      s.runtimeFunction(ref.sc, rec),
-		RequestID:     reqID,
-		Payload:       payload,
-		InvokedARN:    invoked,
-		ClientContext: in.ClientContext,
-		TraceID:       s.traceID(),
-		Tail:          in.LogType == "Tail",
-	})
+	switch in.InvocationType {
+	case "", "RequestResponse":
+	case "DryRun":
+		return &InvocationResponse{StatusCode: ptr(int32(204))}, nil
+	case "Event":
+		// LogType and ClientContext apply to synchronous invokes only
+		// (AWS ignores them here): an event has no response to carry a
+		// log, and its context object has no client_context.
+		if err := s.enqueueEvent(ctx, ref, reqID, payload); err != nil {
+			return nil, err
+		}
+		return &InvocationResponse{StatusCode: ptr(int32(202))}, nil
+	}
+	rec, err := q.pick(s.eng, ref.sc)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.run(ctx, ref, rec, reqID, payload, in.ClientContext, in.LogType == "Tail")
 	if err != nil {
 		var te *runtime.ThrottleError
 		if errors.As(err, &te) {
@@ -102,9 +79,6 @@ func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*Invocatio
 		FunctionError:   res.FunctionError,
 		ExecutedVersion: res.ExecutedVersion,
 	}
-	if out.ExecutedVersion == "" {
-		out.ExecutedVersion = "$LATEST"
-	}
 	if len(out.Payload) > maxSyncResponse && out.FunctionError == "" {
 		// Never a truncated body: AWS's error document instead.
 		out.FunctionError = "Unhandled"
@@ -117,6 +91,101 @@ func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*Invocatio
 		out.LogResult = base64.StdEncoding.EncodeToString(res.LogTail)
 	}
 	return out, nil
+}
+
+// InvokeAsync is the deprecated asynchronous invoke: the same queue as
+// InvocationType Event, with its older 256 KB limit.
+func (s *Service) InvokeAsync(ctx context.Context, in *InvokeAsyncRequest) (*InvokeAsyncResponse, error) {
+	ref, err := resolve(ctx, in.FunctionName, "")
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	if in.InvokeArgs != nil {
+		body, err = io.ReadAll(io.LimitReader(in.InvokeArgs, maxInvokeAsyncPayload+1))
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(body) > maxInvokeAsyncPayload {
+		return nil, protocol.Errorf("RequestEntityTooLargeException", "Request must be smaller than %d bytes for the InvokeAsync operation", maxInvokeAsyncPayload)
+	}
+	if _, err := s.invokable(ctx, ref); err != nil {
+		return nil, err
+	}
+	payload, err := checkPayload(body)
+	if err != nil {
+		return nil, err
+	}
+	reqID := protocol.CallFrom(ctx).RequestID
+	if reqID == "" {
+		reqID = newUUID()
+	}
+	if err := s.enqueueEvent(ctx, ref, reqID, payload); err != nil {
+		return nil, err
+	}
+	return &InvokeAsyncResponse{Status: ptr(int32(202))}, nil
+}
+
+// checkPayload returns the event to send: {} for an empty payload, the
+// payload when it is JSON, AWS's error otherwise.
+func checkPayload(p []byte) ([]byte, error) {
+	if len(p) == 0 {
+		return []byte("{}"), nil
+	}
+	if !json.Valid(p) {
+		return nil, ErrInvalidRequestContent("Could not parse request body into json: Could not parse payload into json: %s", payloadError(p))
+	}
+	return p, nil
+}
+
+// invokable resolves what an invoke of ref runs, settling a create or
+// update that has not settled yet (an invoke right after it) rather than
+// answering AWS's 409.
+func (s *Service) invokable(ctx context.Context, ref fnRef) (*qualified, error) {
+	if err := s.settleIfPending(ctx, ref); err != nil {
+		return nil, err
+	}
+	q, err := s.loadQualified(ref)
+	if err != nil {
+		var perr *protocol.Error
+		if errors.As(err, &perr) && perr.Code == "ResourceNotFoundException" && ref.qualifier == "" {
+			return nil, errFunctionNotFound(ref.qualifiedARN()) // Invoke names $LATEST
+		}
+		return nil, err
+	}
+	if q.latest.State != "Active" {
+		return nil, errFunctionState(q.latest.State)
+	}
+	return q, nil
+}
+
+// run is the one invoke path, synchronous and asynchronous: rec (a
+// version's configuration) runs in a sandbox.
+func (s *Service) run(ctx context.Context, ref fnRef, rec *functionRecord, reqID string, payload []byte, clientContext string, tail bool) (*runtime.InvokeResult, error) {
+	if s.inv == nil {
+		return nil, ErrService("No function runtime is configured.")
+	}
+	invoked := ref.arn()
+	if ref.qualifier != "" {
+		invoked = ref.qualifiedARN()
+	}
+	res, err := s.inv.Invoke(ctx, &runtime.InvokeRequest{
+		Function:      s.runtimeFunction(ref.sc, rec),
+		RequestID:     reqID,
+		Payload:       payload,
+		InvokedARN:    invoked,
+		ClientContext: clientContext,
+		TraceID:       s.traceID(),
+		Tail:          tail,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res.ExecutedVersion == "" {
+		res.ExecutedVersion = versionName(rec)
+	}
+	return res, nil
 }
 
 // traceID is an X-Ray trace header for an invoke the caller did not trace.

@@ -39,6 +39,37 @@ func (sc scope) reservedPrefix() []byte { return append(sc.prefix(), "r/"...) }
 
 func (sc scope) reservedKey(name string) []byte { return append(sc.reservedPrefix(), name...) }
 
+// versionsPrefix holds a function's published versions, "v/NAME/VERSION"
+// with the version zero-padded to 10 digits so they scan in order.
+func (sc scope) versionsPrefix(name string) []byte {
+	return append(sc.prefix(), "v/"+name+"/"...)
+}
+
+func (sc scope) versionKey(name string, version int) []byte {
+	return fmt.Appendf(sc.versionsPrefix(name), "%010d", version)
+}
+
+// aliasesPrefix holds a function's aliases, "a/NAME/ALIAS".
+func (sc scope) aliasesPrefix(name string) []byte { return append(sc.prefix(), "a/"+name+"/"...) }
+
+func (sc scope) aliasKey(name, alias string) []byte { return append(sc.aliasesPrefix(name), alias...) }
+
+// eventConfigsPrefix holds event invoke configs, "e/NAME/QUALIFIER" with
+// $LATEST for the unqualified function.
+func (sc scope) eventConfigsPrefix(name string) []byte {
+	return append(sc.prefix(), "e/"+name+"/"...)
+}
+
+func (sc scope) eventConfigKey(name, qualifier string) []byte {
+	return append(sc.eventConfigsPrefix(name), qualifier...)
+}
+
+// failuresPrefix holds asynchronous events that failed with nowhere to
+// go, "x/ID", for a person to list and replay.
+func (sc scope) failuresPrefix() []byte { return append(sc.prefix(), "x/"...) }
+
+func (sc scope) failureKey(id string) []byte { return append(sc.failuresPrefix(), id...) }
+
 // parseFunctionKey reads scope and name back from a function record key.
 func parseFunctionKey(k []byte) (scope, string, bool) {
 	rest, ok := strings.CutPrefix(string(k), keyRoot)
@@ -118,6 +149,17 @@ type functionRecord struct {
 	Policy []policyStatement `json:"policy,omitempty"`
 	// Reserved is the reserved concurrency (mirrored at reservedKey).
 	Reserved *int32 `json:"reserved,omitempty"`
+
+	// Version is the published version number ("" for $LATEST: the
+	// record at the function key). A published version is a frozen copy
+	// of $LATEST's configuration and code, with its own policy.
+	Version string `json:"version,omitempty"`
+	// LastVersion is the highest version number published ($LATEST only;
+	// numbers are never reused, as on AWS).
+	LastVersion int `json:"lastVersion,omitempty"`
+	// PublishedRev is the ConfigRev last published ($LATEST only):
+	// PublishVersion with nothing changed returns that version again.
+	PublishedRev string `json:"publishedRev,omitempty"`
 }
 
 // codeRef is the stored deployment package.

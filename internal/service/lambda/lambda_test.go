@@ -17,6 +17,7 @@ import (
 
 	"hako/internal/clock"
 	"hako/internal/engine"
+	"hako/internal/eventbus"
 	"hako/internal/protocol"
 	"hako/internal/protocol/model"
 	"hako/internal/runtime"
@@ -41,6 +42,8 @@ type fakeInvoker struct {
 	err     error
 	// reserved is what SetReservedConcurrency was told last, per ARN.
 	reserved map[string]*int
+	// script, when set, answers each invoke instead of result/err.
+	script func(n int, req *runtime.InvokeRequest) (*runtime.InvokeResult, error)
 }
 
 func (f *fakeInvoker) SetReservedConcurrency(arn string, n *int) {
@@ -56,6 +59,9 @@ func (f *fakeInvoker) Invoke(ctx context.Context, req *runtime.InvokeRequest) (*
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reqs = append(f.reqs, req)
+	if f.script != nil {
+		return f.script(len(f.reqs), req)
+	}
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -63,7 +69,7 @@ func (f *fakeInvoker) Invoke(ctx context.Context, req *runtime.InvokeRequest) (*
 	return &res, nil
 }
 
-func (f *fakeInvoker) Evict(arn string) {
+func (f *fakeInvoker) Evict(arn, version string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.evicted = append(f.evicted, arn)
@@ -147,6 +153,7 @@ type fixture struct {
 	clk *clock.Fake
 	eng *trackingEngine
 	inv *fakeInvoker
+	bus *eventbus.Bus
 	ctx context.Context
 }
 
@@ -158,7 +165,10 @@ func newFixture(t *testing.T, opts ...Option) *fixture {
 	clk := clock.NewFake(testStart)
 	inv := &fakeInvoker{result: runtime.InvokeResult{Payload: []byte(`{"ok":true}`), ExecutedVersion: "$LATEST"}}
 	f := &fixture{clk: clk, eng: eng, inv: inv}
-	f.s = New(service.Env{Engine: eng, Clock: clk, Account: "000000000000", Region: "us-east-1"}, inv, opts...)
+	f.bus = eventbus.New(eventbus.Config{Engine: eng, Clock: clk, Poll: 10 * time.Millisecond})
+	f.s = New(service.Env{Engine: eng, Clock: clk, Account: "000000000000", Region: "us-east-1", Bus: f.bus}, inv, opts...)
+	f.bus.Start(context.Background())
+	t.Cleanup(func() { f.bus.Stop() })
 	f.ctx = protocol.WithCall(context.Background(), &protocol.Call{Account: testAccount, Region: testRegion, Time: testStart, RequestID: "req-1"})
 	t.Cleanup(func() { f.s.Stop() })
 	return f
@@ -304,7 +314,7 @@ func TestAPIsServeTheOperations(t *testing.T) {
 			t.Errorf("handler for %s, which the model does not have", op)
 		}
 	}
-	if len(api.Handlers) != 18 {
+	if len(api.Handlers) != 31 {
 		t.Errorf("%d handlers", len(api.Handlers))
 	}
 }

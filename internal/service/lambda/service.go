@@ -12,6 +12,7 @@ import (
 
 	"hako/internal/clock"
 	"hako/internal/engine"
+	"hako/internal/eventbus"
 	"hako/internal/protocol"
 	"hako/internal/runtime"
 	"hako/internal/service"
@@ -24,8 +25,9 @@ type Invoker interface {
 	// concurrency was available.
 	Invoke(ctx context.Context, req *runtime.InvokeRequest) (*runtime.InvokeResult, error)
 	// Evict drains and stops the sandboxes of a function (unqualified ARN)
+	// of one version ("" for all versions)
 	// after its code or configuration changed or it was deleted.
-	Evict(functionARN string)
+	Evict(functionARN, version string)
 }
 
 // Preparer is optionally implemented by an Invoker that can do a function's
@@ -65,6 +67,7 @@ type Service struct {
 	clock    clock.Clock
 	log      *slog.Logger
 	inv      Invoker
+	bus      *eventbus.Bus
 	runtimes func(id string) RuntimeStatus
 	endpoint func() string
 	// accountConcurrency is the account's ConcurrentExecutions limit; it
@@ -129,7 +132,7 @@ func WithSettleDelay(d time.Duration) Option { return func(s *Service) { s.settl
 // calls run on env.Clock, and Stop waits for them.
 func New(env service.Env, inv Invoker, opts ...Option) *Service {
 	s := &Service{
-		eng: env.Engine, clock: env.Clock, log: env.Log, inv: inv,
+		eng: env.Engine, clock: env.Clock, log: env.Log, inv: inv, bus: env.Bus,
 		runtimes:           DefaultRuntimes,
 		accountConcurrency: defaultAccountConcurrency,
 		timers:             map[uint64]clock.Timer{},
@@ -145,6 +148,9 @@ func New(env service.Env, inv Invoker, opts ...Option) *Service {
 	rand.Read(s.codeKey) // never fails (crypto/rand panics instead)
 	for _, o := range opts {
 		o(s)
+	}
+	if s.bus != nil {
+		s.bus.Handle(EventKind, s.handleEvent)
 	}
 	return s
 }
@@ -176,6 +182,20 @@ func (s *Service) APIs() []*service.API {
 			"PutFunctionConcurrency":      protocol.Op(s.PutFunctionConcurrency),
 			"GetFunctionConcurrency":      protocol.Op(s.GetFunctionConcurrency),
 			"DeleteFunctionConcurrency":   protocol.Op(s.DeleteFunctionConcurrency),
+			"InvokeAsync":                 protocol.Op(s.InvokeAsync),
+			"PublishVersion":              protocol.Op(s.PublishVersion),
+			"ListVersionsByFunction":      protocol.Op(s.ListVersionsByFunction),
+			"CreateAlias":                 protocol.Op(s.CreateAlias),
+			"GetAlias":                    protocol.Op(s.GetAlias),
+			"UpdateAlias":                 protocol.Op(s.UpdateAlias),
+			"DeleteAlias":                 protocol.Op(s.DeleteAlias),
+			"ListAliases":                 protocol.Op(s.ListAliases),
+
+			"PutFunctionEventInvokeConfig":    protocol.Op(s.PutFunctionEventInvokeConfig),
+			"UpdateFunctionEventInvokeConfig": protocol.Op(s.UpdateFunctionEventInvokeConfig),
+			"GetFunctionEventInvokeConfig":    protocol.Op(s.GetFunctionEventInvokeConfig),
+			"DeleteFunctionEventInvokeConfig": protocol.Op(s.DeleteFunctionEventInvokeConfig),
+			"ListFunctionEventInvokeConfigs":  protocol.Op(s.ListFunctionEventInvokeConfigs),
 		},
 		ValidationCode: "ValidationException",
 	}}

@@ -90,7 +90,7 @@ func (s *Service) settle(ctx context.Context, sc scope, name, token string) erro
 	if rec.PendingUpdate && s.inv != nil {
 		// Sandboxes of the previous revision drain and stop; only then
 		// is the code they may still read deleted.
-		s.inv.Evict(functionARN(sc, name))
+		s.inv.Evict(functionARN(sc, name), "$LATEST")
 	}
 	s.deleteBlobs(rec.Garbage...)
 	return nil
@@ -122,7 +122,7 @@ func (s *Service) runtimeFunction(sc scope, rec *functionRecord) *runtime.Functi
 		Account:    sc.account,
 		Region:     sc.region,
 		Name:       rec.Name,
-		Version:    "$LATEST",
+		Version:    versionName(rec),
 		ARN:        functionARN(sc, rec.Name),
 		RevisionID: rec.ConfigRev,
 		Runtime:    rec.Runtime,
