@@ -118,30 +118,38 @@ func orDash(s string) string {
 // fetchSandboxes asks hako for its live sandboxes (GET /_hako/sandboxes,
 // answered to loopback clients only).
 func fetchSandboxes(ctx context.Context, endpoint string) ([]runtime.SandboxInfo, error) {
+	var body struct {
+		Sandboxes []runtime.SandboxInfo `json:"sandboxes"`
+	}
+	err := adminCall(ctx, http.MethodGet, endpoint, server.SandboxesPath, &body)
+	return body.Sandboxes, err
+}
+
+// adminCall calls one of hako's own endpoints (/_hako/...) and decodes its
+// JSON answer into out; an error answer becomes an error with its text.
+func adminCall(ctx context.Context, method, endpoint, path string, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(endpoint, "/")+server.SandboxesPath, nil)
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(endpoint, "/")+path, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer resp.Body.Close()
-	var body struct {
-		Sandboxes []runtime.SandboxInfo `json:"sandboxes"`
-		Error     string                `json:"error"`
-	}
-	derr := json.NewDecoder(resp.Body).Decode(&body)
 	if resp.StatusCode != http.StatusOK {
-		if body.Error != "" {
-			return nil, fmt.Errorf("%s: %s", server.SandboxesPath, body.Error)
+		var e struct {
+			Error string `json:"error"`
 		}
-		return nil, fmt.Errorf("%s: %s", server.SandboxesPath, resp.Status)
+		if json.NewDecoder(resp.Body).Decode(&e) == nil && e.Error != "" {
+			return fmt.Errorf("%s: %s", path, e.Error)
+		}
+		return fmt.Errorf("%s: %s", path, resp.Status)
 	}
-	if derr != nil {
-		return nil, fmt.Errorf("%s: %v", server.SandboxesPath, derr)
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("%s: %v", path, err)
 	}
-	return body.Sandboxes, nil
+	return nil
 }

@@ -5,6 +5,7 @@
 //	hako invoke NAME      invoke a function, print its result and log tail
 //	hako logs NAME [-f]   print (or follow) a function's logs
 //	hako functions        list functions with their state and sandboxes
+//	hako events failed    list failed asynchronous invocations (replay ID)
 //	hako coverage         print docs/coverage.md (which operations work)
 //	hako version
 package main
@@ -34,10 +35,12 @@ Usage:
                         print a function's log events; -f follows them
   hako functions        list functions: runtime, state, memory, last
                         invoke, warm and busy sandboxes
+  hako events failed    list asynchronous invocations that failed with no
+                        destination; 'hako events replay ID' queues one again
   hako coverage         print the API coverage table (docs/coverage.md)
   hako version          print the version
 
-invoke, logs and functions talk to a running server: --endpoint-url, or
+invoke, logs, functions and events talk to a running server: --endpoint-url, or
 HAKO_ENDPOINT, or AWS_ENDPOINT_URL (default http://127.0.0.1:4566).
 `
 
@@ -56,6 +59,8 @@ func main() {
 		os.Exit(runLogs(os.Args[2:]))
 	case "functions", "fns":
 		os.Exit(runFunctions(os.Args[2:]))
+	case "events":
+		os.Exit(runEvents(os.Args[2:]))
 	case "coverage":
 		var report []edge.Coverage
 		report, err = server.Coverage()

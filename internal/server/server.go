@@ -9,6 +9,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -197,7 +198,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.edge, err = edge.New(edge.Config{
 		Region: cfg.Region, Account: cfg.Account, Loopback: isLoopbackHost(host), Clock: clk,
 		Credentials: s.creds, Services: s.services, Log: cfg.Log, Reset: s.reset, Version: Version,
-		Mounts: mounts(s.services, s.runtime),
+		Mounts: mounts(s.services, s.runtime, cfg.Account, cfg.Region),
 	})
 	if err != nil {
 		return nil, err
@@ -337,12 +338,18 @@ func newServices(env service.Env, log *slog.Logger, endpoint string, newManager 
 // `hako functions`).
 const SandboxesPath = "/_hako/sandboxes"
 
+// FailedEventsPath lists asynchronous invocations that failed with
+// nowhere to go (GET), and replays one (POST FailedEventsPath/ID/replay);
+// `hako events` uses it. ?account= and ?region= default to the server's.
+const FailedEventsPath = "/_hako/lambda/failed-events"
+
 // mounts collects services' own endpoints under /_hako/.
-func mounts(services []service.Service, mgr *runtime.Manager) map[string]http.Handler {
+func mounts(services []service.Service, mgr *runtime.Manager, account, region string) map[string]http.Handler {
 	m := map[string]http.Handler{}
 	for _, s := range services {
 		if l, ok := s.(*lambda.Service); ok {
 			m[lambda.CodePath] = l.CodeHandler()
+			m[FailedEventsPath] = failedEventsHandler(l, account, region)
 		}
 	}
 	if mgr != nil {
@@ -351,24 +358,67 @@ func mounts(services []service.Service, mgr *runtime.Manager) map[string]http.Ha
 	return m
 }
 
-// sandboxesHandler answers GET /_hako/sandboxes with mgr.Sandboxes(). The
-// endpoint is unauthenticated, so it answers loopback clients only.
+// sandboxesHandler answers GET /_hako/sandboxes with mgr.Sandboxes().
 func sandboxesHandler(mgr *runtime.Manager) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return loopbackOnly(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case strings.TrimSuffix(r.URL.Path, "/") != SandboxesPath:
 			edge.AdminError(w, http.StatusNotFound, "no such hako endpoint: "+r.URL.Path)
-			return
 		case r.Method != http.MethodGet && r.Method != http.MethodHead:
 			edge.AdminError(w, http.StatusMethodNotAllowed, "use GET "+SandboxesPath)
-			return
-		case !edge.IsLoopbackAddr(r.RemoteAddr):
-			edge.AdminError(w, http.StatusForbidden, "sandboxes are only listed to loopback clients")
+		default:
+			writeJSON(w, http.StatusOK, map[string]any{"sandboxes": mgr.Sandboxes()})
+		}
+	})
+}
+
+// failedEventsHandler lists and replays failed asynchronous events.
+func failedEventsHandler(l *lambda.Service, account, region string) http.Handler {
+	return loopbackOnly(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		acct, reg := cmp.Or(q.Get("account"), account), cmp.Or(q.Get("region"), region)
+		rest := strings.Trim(strings.TrimPrefix(r.URL.Path, FailedEventsPath), "/")
+		switch {
+		case rest == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			evs, err := l.FailedEvents(acct, reg)
+			if err != nil {
+				edge.AdminError(w, http.StatusInternalServerError, err.Error())
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"failedEvents": evs})
+		case strings.HasSuffix(rest, "/replay") && r.Method == http.MethodPost:
+			id := strings.TrimSuffix(rest, "/replay")
+			newID, err := l.ReplayFailedEvent(r.Context(), acct, reg, id)
+			switch {
+			case errors.Is(err, lambda.ErrNoFailedEvent):
+				edge.AdminError(w, http.StatusNotFound, "no failed event "+id+" in account "+acct+", region "+reg)
+			case err != nil:
+				edge.AdminError(w, http.StatusInternalServerError, err.Error())
+			default:
+				writeJSON(w, http.StatusOK, map[string]any{"replayed": id, "id": newID})
+			}
+		default:
+			edge.AdminError(w, http.StatusNotFound, "use GET "+FailedEventsPath+" or POST "+FailedEventsPath+"/ID/replay")
+		}
+	})
+}
+
+// loopbackOnly guards hako's unauthenticated endpoints: loopback clients
+// only.
+func loopbackOnly(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !edge.IsLoopbackAddr(r.RemoteAddr) {
+			edge.AdminError(w, http.StatusForbidden, r.URL.Path+" answers loopback clients only")
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"sandboxes": mgr.Sandboxes()})
+		h(w, r)
 	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
 }
 
 // logSink delivers sandbox output to CloudWatch Logs.
