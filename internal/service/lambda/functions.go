@@ -3,7 +3,6 @@ package lambda
 import (
 	"context"
 	"maps"
-	"slices"
 
 	"hako/internal/engine"
 )
@@ -71,7 +70,8 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 			return nil, err
 		}
 	}
-	if err := checkLayers(in.Layers); err != nil {
+	layers, err := resolveLayers(ctx, s.eng, in.Layers)
+	if err != nil {
 		return nil, err
 	}
 	if err := checkRole(in.Role); err != nil {
@@ -114,6 +114,9 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 	if err != nil {
 		return nil, err
 	}
+	if err := checkCodeAndLayers(unzipped, layers); err != nil {
+		return nil, err
+	}
 
 	now := s.clock.Now().UnixMilli()
 	rec := &functionRecord{
@@ -127,7 +130,7 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 		EphemeralStorage: defaultStorage,
 		Architectures:    in.Architectures,
 		Environment:      env,
-		Layers:           in.Layers,
+		Layers:           layers,
 		KMSKeyArn:        in.KMSKeyArn,
 		Logging:          in.LoggingConfig,
 		LastModified:     now,
@@ -166,6 +169,11 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 		}
 		if cur != nil {
 			return errFunctionExists(ref.name)
+		}
+		// The layer versions join the read set: a concurrent delete of
+		// one conflicts instead of leaving a dangling reference.
+		if _, err := resolveLayers(ctx, tx, in.Layers); err != nil {
+			return err
 		}
 		putFunction(tx, ref.sc, rec)
 		return nil
@@ -327,6 +335,9 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 	if err != nil {
 		return nil, err
 	}
+	if err := checkCodeAndLayers(unzipped, rec.Layers); err != nil {
+		return nil, err
+	}
 	code := describeZip(in.ZipFile, unzipped)
 	if in.DryRun != nil && *in.DryRun {
 		// Everything is checked, nothing is stored: the answer shows the
@@ -348,6 +359,9 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 			return ref.notFound()
 		}
 		if err := checkUpdatable(ref, cur, in.RevisionId); err != nil {
+			return err
+		}
+		if err := checkCodeAndLayers(unzipped, cur.Layers); err != nil {
 			return err
 		}
 		cur.Garbage = append(cur.Garbage, cur.Code.Blob)
@@ -397,7 +411,8 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 			return nil, err
 		}
 	}
-	if err := checkLayers(in.Layers); err != nil {
+	layers, err := resolveLayers(ctx, s.eng, in.Layers)
+	if err != nil {
 		return nil, err
 	}
 	if in.Role != "" {
@@ -425,6 +440,17 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 		if err := checkHandler(cur.Runtime, cur.Handler); err != nil {
 			return err
 		}
+		if in.Layers != nil {
+			// Layers (even empty) replace the list; re-read in the
+			// transaction as in CreateFunction.
+			if _, err := resolveLayers(ctx, tx, in.Layers); err != nil {
+				return err
+			}
+			if err := checkCodeAndLayers(cur.Code.Unzipped, layers); err != nil {
+				return err
+			}
+			cur.Layers = layers
+		}
 		s.beginUpdate(cur)
 		putFunction(tx, ref.sc, cur)
 		updated = cur
@@ -438,8 +464,7 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 }
 
 // applyConfiguration copies the members a request carries. An Environment
-// (even empty) replaces the variables; Layers (even empty) replace the
-// list.
+// (even empty) replaces the variables. Layers are resolved by the caller.
 func applyConfiguration(rec *functionRecord, in *UpdateFunctionConfigurationRequest) {
 	if in.Role != "" {
 		rec.Role = in.Role
@@ -470,9 +495,6 @@ func applyConfiguration(rec *functionRecord, in *UpdateFunctionConfigurationRequ
 	}
 	if in.TracingConfig != nil {
 		rec.TracingMode = in.TracingConfig.Mode
-	}
-	if in.Layers != nil {
-		rec.Layers = slices.Clone(in.Layers)
 	}
 	if in.EphemeralStorage != nil && in.EphemeralStorage.Size != nil {
 		rec.EphemeralStorage = *in.EphemeralStorage.Size
@@ -510,5 +532,8 @@ func (s *Service) DeleteFunction(ctx context.Context, in *DeleteFunctionRequest)
 		s.reportReserved(ref.arn(), nil)
 	}
 	s.deleteBlobs(append(gone.Garbage, gone.Code.Blob)...)
+	if len(gone.Layers) > 0 {
+		s.sweepLayers(ctx) // versions deleted while this function used them
+	}
 	return &DeleteFunctionResponse{StatusCode: ptr(int32(204))}, nil
 }

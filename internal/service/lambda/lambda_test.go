@@ -304,7 +304,7 @@ func TestAPIsServeTheOperations(t *testing.T) {
 			t.Errorf("handler for %s, which the model does not have", op)
 		}
 	}
-	if len(api.Handlers) != 18 {
+	if len(api.Handlers) != 27 {
 		t.Errorf("%d handlers", len(api.Handlers))
 	}
 }
