@@ -460,6 +460,9 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 		return nil, err
 	}
 	s.schedule(ref.sc, ref.name, updated.Pending)
+	if in.Layers != nil {
+		s.sweepLayers(ctx) // deleted versions this function no longer uses
+	}
 	return configuration(ref.sc, updated), nil
 }
 

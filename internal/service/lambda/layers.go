@@ -564,8 +564,9 @@ func isLayerKey(k []byte) bool {
 }
 
 // sweepLayers deletes the tombstones of deleted layer versions that no
-// function references any more, and their blobs. It runs at Start and
-// after DeleteFunction; a failure only delays it.
+// function references any more, and their blobs. It runs at Start, after
+// DeleteFunction and after UpdateFunctionConfiguration changed a
+// function's layers; a failure only delays it.
 func (s *Service) sweepLayers(ctx context.Context) {
 	var free []string
 	err := s.update(ctx, func(tx engine.Txn) error {

@@ -524,6 +524,15 @@ func TestDeleteLayerVersionInUse(t *testing.T) {
 	if _, err := f.s.DeleteLayerVersion(f.ctx, &DeleteLayerVersionRequest{LayerName: "lib", VersionNumber: ptr(int64(1))}); err != nil {
 		t.Fatal(err)
 	}
+	// Dropping it from another function that used it sweeps nothing
+	// while fn still uses it.
+	if _, err := f.s.UpdateFunctionConfiguration(f.ctx, &UpdateFunctionConfigurationRequest{FunctionName: "fn", Timeout: ptr(int32(5))}); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Advance(0)
+	if f.eng.blobs.count() != blobs {
+		t.Fatal("the blob of a layer version in use was deleted by an update")
+	}
 	// Once the last function using it is gone, so is the copy.
 	if _, err := f.s.DeleteFunction(f.ctx, &DeleteFunctionRequest{FunctionName: "fn"}); err != nil {
 		t.Fatal(err)
@@ -542,6 +551,29 @@ func TestDeleteLayerVersionInUse(t *testing.T) {
 	}
 	if n := f.eng.blobs.count(); n != 0 {
 		t.Errorf("%d blobs after deleting an unused version", n)
+	}
+}
+
+func TestUpdateDroppingDeletedLayerSweepsIt(t *testing.T) {
+	f := newFixture(t)
+	arn := f.publishLayer(t, "lib", zipEntry{name: "f", body: "1"})
+	req := f.createReq("fn", pyZip(t, "x = 1\n"))
+	req.Layers = []string{arn}
+	if _, err := f.s.CreateFunction(f.ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Advance(0)
+	if _, err := f.s.DeleteLayerVersion(f.ctx, &DeleteLayerVersionRequest{LayerName: "lib", VersionNumber: ptr(int64(1))}); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.eng.blobs.count(); n != 2 {
+		t.Fatalf("%d blobs: the version in use must stay", n)
+	}
+	if _, err := f.s.UpdateFunctionConfiguration(f.ctx, &UpdateFunctionConfigurationRequest{FunctionName: "fn", Layers: []string{}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.eng.blobs.count(); n != 1 {
+		t.Errorf("%d blobs: the deleted version nothing uses any more must go", n)
 	}
 }
 
