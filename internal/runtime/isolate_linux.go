@@ -58,6 +58,11 @@ const sandboxUIDBase = 2_000_000_000
 // isolation is what this host lets us do.
 type isolation struct {
 	mountNS bool
+	// optNS: sandboxes see their layers at /opt (a mount namespace, and
+	// a host /opt to mount over: hako creates nothing in the host's
+	// root). Without it layers stay at their real path under the work
+	// directory, as code does without a mount namespace.
+	optNS bool
 	// uid/gid to run as; -1 means hako's own.
 	uid, gid int
 	why      string
@@ -69,7 +74,11 @@ func (i isolation) String() string {
 		s = "one uid per function from " + strconv.Itoa(i.uid)
 	}
 	if i.mountNS {
-		return s + ", mount namespace (/var/task read-only, private /tmp, work and data dirs hidden)"
+		s += ", mount namespace (/var/task read-only, private /tmp, work and data dirs hidden"
+		if !i.optNS {
+			s += "; no /opt on the host: layers at their path under the work dir"
+		}
+		return s + ")"
 	}
 	return s + ", no mount namespace (" + i.why + "): TMPDIR private, /tmp shared"
 }
@@ -101,6 +110,7 @@ func detectIsolation() isolation {
 		return iso
 	}
 	iso.mountNS = true
+	iso.optNS = isDir(nsOptDir)
 	return iso
 }
 
@@ -109,6 +119,7 @@ type mountPlan struct {
 	taskDir    string   // host path of the extracted code → /var/task
 	runtimeDir string   // host path of the runtime client → /var/runtime
 	optDir     string   // host path of merged layers → /opt ("" = none)
+	coverOpt   bool     // show optDir, or an empty directory, at /opt
 	tmpDir     string   // host path of the private /tmp
 	langDir    string   // host path of an interpreter's prefix → /var/lang ("" = none)
 	hide       []string // covered with an empty tmpfs
@@ -218,9 +229,16 @@ func enterMountNS(p *mountPlan) error {
 			return fmt.Errorf("bind /var/lang: %w", err)
 		}
 	}
-	if opt != "" && isDir(nsOptDir) {
+	// /opt holds the function's layers and nothing else, as on AWS: the
+	// host's own /opt is covered even for a function without layers.
+	switch {
+	case p.coverOpt && opt != "":
 		if err := bindRO(opt, nsOptDir); err != nil {
 			return fmt.Errorf("bind /opt: %w", err)
+		}
+	case p.coverOpt:
+		if err := unix.Mount("tmpfs", nsOptDir, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=4k"); err != nil {
+			return fmt.Errorf("cover /opt: %w", err)
 		}
 	}
 	if err := unix.Mount(tmp, "/tmp", "", unix.MS_BIND, ""); err != nil {

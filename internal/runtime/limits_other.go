@@ -44,6 +44,7 @@ func procPeakRSS(pid int) int64 { return 0 }
 
 type isolation struct {
 	mountNS  bool
+	optNS    bool
 	uid, gid int
 	why      string
 }

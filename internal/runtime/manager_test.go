@@ -765,4 +765,15 @@ func TestLayers(t *testing.T) {
 			t.Errorf("%s: %s, want %s bytes (later layers win)", file, res.Payload, want)
 		}
 	}
+	if res := e.invoke(t, fn, map[string]any{"action": "ls", "file": "/opt"}); string(res.Payload) != `["data"]` {
+		t.Errorf("/opt holds %s, want only the layers' data", res.Payload)
+	}
+	if res := e.invoke(t, fn, map[string]any{"action": "write", "file": "/opt/data/new.txt", "text": "x"}); res.FunctionError == "" {
+		t.Errorf("/opt is writable: %s", res.Payload)
+	}
+	// Without layers /opt is empty, as on AWS: the host's /opt is not shown.
+	bare := e.function("no-layers", nil)
+	if res := e.invoke(t, bare, map[string]any{"action": "ls", "file": "/opt"}); string(res.Payload) != "null" {
+		t.Errorf("/opt without layers holds %s", res.Payload)
+	}
 }

@@ -163,7 +163,9 @@ func (m *Manager) newSandbox(ctx context.Context, fn *Function) (*sandbox, error
 	// its whole installation prefix. Elsewhere such a runtime keeps
 	// hako's user.
 	langDir := ""
-	if uid >= 0 && l.family != "" && !accessibleBy(l.path, uid, gid) {
+	// An interpreter under /opt would be covered by the layers there.
+	underOpt := m.iso.optNS && strings.HasPrefix(l.path, nsOptDir+"/")
+	if l.family != "" && (uid >= 0 && !accessibleBy(l.path, uid, gid) || underOpt) {
 		prefix := m.interpreterPrefix(l.family)
 		if rel, err := filepath.Rel(prefix, l.path); m.iso.mountNS && prefix != "" && err == nil {
 			langDir, l.path = prefix, filepath.Join(nsLangDir, rel)
@@ -228,6 +230,7 @@ func (m *Manager) newSandbox(ctx context.Context, fn *Function) (*sandbox, error
 			taskDir:    taskDir,
 			runtimeDir: l.runtimeDir,
 			optDir:     optDir,
+			coverOpt:   m.iso.optNS,
 			tmpDir:     sb.tmpDir,
 			langDir:    langDir,
 			hide:       append([]string{m.workDir}, m.cfg.PrivateDirs...),
@@ -518,10 +521,7 @@ func logStreamName(t time.Time, version, id string) string {
 
 // launchFor decides how fn's runtime starts.
 func (m *Manager) launchFor(fn *Function, taskDir, optDir string) (*launch, error) {
-	taskRoot, optRoot := taskDir, optDir
-	if m.iso.mountNS {
-		taskRoot, optRoot = nsTaskRoot, nsOptDir
-	}
+	taskRoot, optRoot := m.sandboxRoots(taskDir, optDir)
 	if b, ok := bootstraps.Lookup(fn.Runtime); ok {
 		interp, err := m.interpreter(b.Family)
 		if err != nil {
@@ -582,6 +582,21 @@ func (m *Manager) launchFor(fn *Function, taskDir, optDir string) (*launch, erro
 	return l, nil
 }
 
+// sandboxRoots are LAMBDA_TASK_ROOT and the layers' directory as the
+// sandbox sees them: AWS's /var/task and /opt in a mount namespace, else
+// the host paths (with "/opt" when there are no layers: AWS's value in
+// PATH and the rest, naming nothing of the function's).
+func (m *Manager) sandboxRoots(taskDir, optDir string) (taskRoot, optRoot string) {
+	taskRoot, optRoot = taskDir, optDir
+	if m.iso.mountNS {
+		taskRoot = nsTaskRoot
+	}
+	if m.iso.optNS || optRoot == "" {
+		optRoot = nsOptDir
+	}
+	return taskRoot, optRoot
+}
+
 func isDir(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.IsDir()
@@ -607,13 +622,7 @@ var reservedEnv = map[string]bool{
 // function may override, the runtime's own variables, the function's
 // Environment, then the reserved variables.
 func (m *Manager) environ(ctx context.Context, fn *Function, sb *sandbox, l *launch, taskDir, optDir string) ([]string, error) {
-	taskRoot, optRoot := taskDir, optDir
-	if m.iso.mountNS {
-		taskRoot, optRoot = nsTaskRoot, nsOptDir
-	}
-	if optRoot == "" {
-		optRoot = "/opt"
-	}
+	taskRoot, optRoot := m.sandboxRoots(taskDir, optDir)
 	rtRoot := l.runtimeDir
 	if m.iso.mountNS {
 		rtRoot = nsRuntimeDir

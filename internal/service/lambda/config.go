@@ -76,13 +76,6 @@ func checkTimeout(t *int32) error {
 	return nil
 }
 
-func checkLayers(layers []string) error {
-	if len(layers) > maxLayers {
-		return ErrInvalidParameterValue("Cannot reference more than 5 layers.")
-	}
-	return nil
-}
-
 func checkTagCount(tags map[string]string) error {
 	if len(tags) > maxTags {
 		return ErrInvalidParameterValue("Number of tags exceeds resource tag limit.")
@@ -162,11 +155,7 @@ func configuration(sc scope, rec *functionRecord) *FunctionConfiguration {
 	if rec.DeadLetterTarget != "" {
 		c.DeadLetterConfig = &DeadLetterConfig{TargetArn: rec.DeadLetterTarget}
 	}
-	for _, l := range rec.Layers {
-		// Layer contents are not stored (layers are not implemented), so
-		// their size is unknown.
-		c.Layers = append(c.Layers, Layer{Arn: l, CodeSize: ptr(int64(0))})
-	}
+	c.Layers = functionLayers(rec.Layers)
 	return c
 }
 

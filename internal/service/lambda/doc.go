@@ -1,6 +1,6 @@
 // Package lambda is hako's AWS Lambda API (rest-json, 2015-03-31): the
 // functions, their code and configuration, resource policies, tags and
-// reserved concurrency, and synchronous invocation through an Invoker (the
+// reserved concurrency, layers (layers.go), and synchronous invocation through an Invoker (the
 // server wires runtime.Manager). Types and error constructors are in
 // api_gen.go, generated from the botocore model.
 //
@@ -47,6 +47,10 @@
 //	           statements, reserved concurrency
 //	r/NAME     reserved concurrency of NAME (decimal), one key per function
 //	           that has some, so account sums do not read every record
+//	l/NAME/V   layer version V (zero-padded) of layer NAME: metadata, code
+//	           reference, resource policy; a tombstone once deleted while
+//	           functions still use it (see layers.go)
+//	lc/NAME    the last version number layer NAME gave (never reused)
 //
 // Function names are [a-zA-Z0-9-_]{1,64}, so they are the raw last key
 // component and a scan lists functions in name order (ListFunctions'
@@ -58,9 +62,8 @@
 // InvalidParameterValueException; any qualifier but $LATEST names nothing),
 // asynchronous invocation (InvocationType Event answers NotImplemented 501
 // rather than accept an event it could lose), code from S3
-// (InvalidParameterValueException until S3 exists), container images,
-// layers (ARNs are stored and reported, contents are not resolved, the
-// runtime gets none), event source mappings, function URLs, code signing,
+// (InvalidParameterValueException until S3 exists; layer content from S3
+// too), container images, event source mappings, function URLs, code signing,
 // provisioned concurrency, SnapStart, VPC and file systems (accepted where
 // the API takes them, and ignored), resource policy enforcement (policies
 // are stored and returned, not evaluated).
@@ -78,7 +81,11 @@
 //   - Role ARNs are checked for format only; AWS's "The role defined for
 //     the function cannot be assumed by Lambda." never happens.
 //   - Functions of other accounts named by ARN are not found (no
-//     cross-account access).
+//     cross-account access). Layers can be shared across accounts
+//     (AddLayerVersionPermission with an account id or "*"), but a
+//     statement limited to an organization grants nothing: hako has no
+//     organizations. PublishLayerVersion without content answers
+//     "Missing Content" (AWS's text not verified).
 //   - The protocol layer answers an unknown Runtime with
 //     ValidationException (AWS: InvalidParameterValueException "Value X at
 //     'runtime' failed to satisfy constraint: ... or be a valid ARN") and

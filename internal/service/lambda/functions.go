@@ -71,7 +71,8 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 			return nil, err
 		}
 	}
-	if err := checkLayers(in.Layers); err != nil {
+	layers, err := resolveLayers(ctx, s.eng, in.Layers)
+	if err != nil {
 		return nil, err
 	}
 	if err := checkRole(in.Role); err != nil {
@@ -111,6 +112,9 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 	if err != nil {
 		return nil, err
 	}
+	if err := checkCodeAndLayers(unzipped, layers); err != nil {
+		return nil, err
+	}
 
 	now := s.clock.Now().UnixMilli()
 	rec := &functionRecord{
@@ -124,7 +128,7 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 		EphemeralStorage: defaultStorage,
 		Architectures:    in.Architectures,
 		Environment:      env,
-		Layers:           in.Layers,
+		Layers:           layers,
 		KMSKeyArn:        in.KMSKeyArn,
 		Logging:          in.LoggingConfig,
 		LastModified:     now,
@@ -163,6 +167,11 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 		}
 		if cur != nil {
 			return errFunctionExists(ref.name)
+		}
+		// The layer versions join the read set: a concurrent delete of
+		// one conflicts instead of leaving a dangling reference.
+		if _, err := resolveLayers(ctx, tx, in.Layers); err != nil {
+			return err
 		}
 		putFunction(tx, ref.sc, rec)
 		return nil
@@ -341,6 +350,9 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 	if err != nil {
 		return nil, err
 	}
+	if err := checkCodeAndLayers(unzipped, rec.Layers); err != nil {
+		return nil, err
+	}
 	code := describeZip(in.ZipFile, unzipped)
 	if in.DryRun != nil && *in.DryRun {
 		// Everything is checked, nothing is stored: the answer shows the
@@ -362,6 +374,9 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 			return ref.notFound()
 		}
 		if err := checkUpdatable(ref, cur, in.RevisionId); err != nil {
+			return err
+		}
+		if err := checkCodeAndLayers(unzipped, cur.Layers); err != nil {
 			return err
 		}
 		used, err := blobsInUse(tx, ref.sc, &functionRecord{Name: cur.Name})
@@ -426,7 +441,8 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 			return nil, err
 		}
 	}
-	if err := checkLayers(in.Layers); err != nil {
+	layers, err := resolveLayers(ctx, s.eng, in.Layers)
+	if err != nil {
 		return nil, err
 	}
 	if in.Role != "" {
@@ -454,6 +470,17 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 		if err := checkHandler(cur.Runtime, cur.Handler); err != nil {
 			return err
 		}
+		if in.Layers != nil {
+			// Layers (even empty) replace the list; re-read in the
+			// transaction as in CreateFunction.
+			if _, err := resolveLayers(ctx, tx, in.Layers); err != nil {
+				return err
+			}
+			if err := checkCodeAndLayers(cur.Code.Unzipped, layers); err != nil {
+				return err
+			}
+			cur.Layers = layers
+		}
 		s.beginUpdate(cur)
 		putFunction(tx, ref.sc, cur)
 		updated = cur
@@ -463,12 +490,14 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 		return nil, err
 	}
 	s.schedule(ref.sc, ref.name, updated.Pending)
+	if in.Layers != nil {
+		s.sweepLayers(ctx) // deleted versions this function no longer uses
+	}
 	return configuration(ref.sc, updated), nil
 }
 
 // applyConfiguration copies the members a request carries. An Environment
-// (even empty) replaces the variables; Layers (even empty) replace the
-// list.
+// (even empty) replaces the variables. Layers are resolved by the caller.
 func applyConfiguration(rec *functionRecord, in *UpdateFunctionConfigurationRequest) {
 	if in.Role != "" {
 		rec.Role = in.Role
@@ -499,9 +528,6 @@ func applyConfiguration(rec *functionRecord, in *UpdateFunctionConfigurationRequ
 	}
 	if in.TracingConfig != nil {
 		rec.TracingMode = in.TracingConfig.Mode
-	}
-	if in.Layers != nil {
-		rec.Layers = slices.Clone(in.Layers)
 	}
 	if in.EphemeralStorage != nil && in.EphemeralStorage.Size != nil {
 		rec.EphemeralStorage = *in.EphemeralStorage.Size
@@ -550,5 +576,8 @@ func (s *Service) DeleteFunction(ctx context.Context, in *DeleteFunctionRequest)
 	blobs := append(append(gone.Garbage, gone.Code.Blob), versionBlobs...)
 	slices.Sort(blobs)
 	s.deleteBlobs(slices.Compact(blobs)...)
+	if len(gone.Layers) > 0 {
+		s.sweepLayers(ctx) // versions deleted while this function used them
+	}
 	return &DeleteFunctionResponse{StatusCode: ptr(int32(204))}, nil
 }

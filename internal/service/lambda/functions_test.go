@@ -16,7 +16,7 @@ func TestCreateFunction(t *testing.T) {
 	zipFile := pyZip(t, "def handler(e, c):\n    return e\n")
 	req := f.createReq("fn", zipFile)
 	req.Environment = &Environment{Variables: map[string]string{"A": "1"}}
-	req.Layers = []string{"arn:aws:lambda:eu-west-1:123456789012:layer:deps:3"}
+	req.Layers = []string{f.publishLayer(t, "deps", zipEntry{name: "python/deps.py", body: "x = 1\n"})}
 	req.TracingConfig = &TracingConfig{Mode: "Active"}
 	req.DeadLetterConfig = &DeadLetterConfig{TargetArn: "arn:aws:sqs:eu-west-1:123456789012:dlq"}
 	req.Tags = map[string]string{"team": "a"}
@@ -428,7 +428,7 @@ func TestUpdateFunctionConfiguration(t *testing.T) {
 	f := newFixture(t)
 	req := f.createReq("fn", pyZip(t, "x = 1\n"))
 	req.Environment = &Environment{Variables: map[string]string{"A": "1"}}
-	req.Layers = []string{"arn:aws:lambda:eu-west-1:123456789012:layer:deps:3"}
+	req.Layers = []string{f.publishLayer(t, "deps", zipEntry{name: "python/deps.py", body: "x = 1\n"})}
 	if _, err := f.s.CreateFunction(f.ctx, req); err != nil {
 		t.Fatal(err)
 	}
@@ -459,8 +459,8 @@ func TestUpdateFunctionConfiguration(t *testing.T) {
 	if rec.LastUpdateStatus != "Successful" || rec.ConfigRev == before.ConfigRev || rec.Code != before.Code {
 		t.Errorf("after settle: %+v", rec)
 	}
-	if f.eng.blobs.count() != 1 {
-		t.Errorf("%d blobs: a configuration update must keep the code", f.eng.blobs.count())
+	if f.eng.blobs.count() != 2 {
+		t.Errorf("%d blobs: a configuration update must keep the code (and the layer)", f.eng.blobs.count())
 	}
 
 	// Members left out keep their values; an empty Environment clears.

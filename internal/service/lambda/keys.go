@@ -112,7 +112,7 @@ type functionRecord struct {
 	EphemeralStorage int32             `json:"ephemeralStorage"`
 	Architectures    []string          `json:"architectures,omitempty"`
 	Environment      map[string]string `json:"environment,omitempty"`
-	Layers           []string          `json:"layers,omitempty"`
+	Layers           []layerRef        `json:"layers,omitempty"`
 	TracingMode      string            `json:"tracingMode,omitempty"`
 	DeadLetterTarget string            `json:"deadLetterTarget,omitempty"`
 	KMSKeyArn        string            `json:"kmsKeyArn,omitempty"`

@@ -314,7 +314,7 @@ func TestAPIsServeTheOperations(t *testing.T) {
 			t.Errorf("handler for %s, which the model does not have", op)
 		}
 	}
-	if len(api.Handlers) != 31 {
+	if len(api.Handlers) != 40 {
 		t.Errorf("%d handlers", len(api.Handlers))
 	}
 }

@@ -159,7 +159,7 @@ func New(env service.Env, inv Invoker, opts ...Option) *Service {
 func (s *Service) Name() string { return "lambda" }
 
 // APIs returns the Lambda API. Operations without a handler (versions,
-// aliases, layers, event source mappings, URLs, ...) answer NotImplemented.
+// aliases, event source mappings, URLs, ...) answer NotImplemented.
 func (s *Service) APIs() []*service.API {
 	return []*service.API{{
 		ModelName: ModelName,
@@ -196,6 +196,17 @@ func (s *Service) APIs() []*service.API {
 			"GetFunctionEventInvokeConfig":    protocol.Op(s.GetFunctionEventInvokeConfig),
 			"DeleteFunctionEventInvokeConfig": protocol.Op(s.DeleteFunctionEventInvokeConfig),
 			"ListFunctionEventInvokeConfigs":  protocol.Op(s.ListFunctionEventInvokeConfigs),
+
+			// Layers (layers.go).
+			"PublishLayerVersion":          protocol.Op(s.PublishLayerVersion),
+			"GetLayerVersion":              protocol.Op(s.GetLayerVersion),
+			"GetLayerVersionByArn":         protocol.Op(s.GetLayerVersionByArn),
+			"ListLayers":                   protocol.Op(s.ListLayers),
+			"ListLayerVersions":            protocol.Op(s.ListLayerVersions),
+			"DeleteLayerVersion":           protocol.Op(s.DeleteLayerVersion),
+			"AddLayerVersionPermission":    protocol.Op(s.AddLayerVersionPermission),
+			"RemoveLayerVersionPermission": protocol.Op(s.RemoveLayerVersionPermission),
+			"GetLayerVersionPolicy":        protocol.Op(s.GetLayerVersionPolicy),
 		},
 		ValidationCode: "ValidationException",
 	}}
@@ -234,6 +245,7 @@ func (s *Service) Start(ctx context.Context) error {
 	for _, p := range todo {
 		s.schedule(p.sc, p.name, p.token)
 	}
+	s.sweepLayers(ctx)
 	if cr, ok := s.inv.(ConcurrencyReserver); ok {
 		for arn, n := range reserved {
 			cr.SetReservedConcurrency(arn, ptr(n))

@@ -139,6 +139,7 @@ func (s *Service) runtimeFunction(sc scope, rec *functionRecord) *runtime.Functi
 				return b, b.Size(), nil
 			},
 		},
+		Layers:             s.runtimeLayers(rec.Layers),
 		Environment:        rec.Environment,
 		MemoryMB:           int(rec.MemorySize),
 		Timeout:            time.Duration(rec.Timeout) * time.Second,
