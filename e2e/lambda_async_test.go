@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -61,13 +60,11 @@ func waitLog(t *testing.T, c *cwl.Client, fn, re string, n int) string {
 	}
 }
 
-func writeZip(t *testing.T, files map[string]string) string {
+// zipAt writes a zip of files and returns its path.
+func zipAt(t *testing.T, files map[string]string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "fn.zip")
-	if err := os.WriteFile(path, zipFiles(t, files, nil), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	p, _ := writeZip(t, files, nil)
+	return p
 }
 
 // flaky fails until its sandbox has seen `succeedAt` attempts.
@@ -94,7 +91,7 @@ func TestLambdaAsync(t *testing.T) {
 		t.Helper()
 		args := []string{"lambda", "create-function", "--function-name", name, "--runtime", "python3.11",
 			"--handler", "app.handler", "--role", roleARN, "--timeout", "900",
-			"--zip-file", "fileb://" + writeZip(t, map[string]string{"app.py": code})}
+			"--zip-file", "fileb://" + zipAt(t, map[string]string{"app.py": code})}
 		if env != "" {
 			args = append(args, "--environment", "Variables={"+env+"}")
 		}

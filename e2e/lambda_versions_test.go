@@ -14,7 +14,7 @@ func TestLambdaVersionsAndAliases(t *testing.T) {
 	s := StartServer(t)
 	const aws2 = "/usr/bin/aws"
 	code := func(v string) string {
-		return writeZip(t, map[string]string{"app.py": "def handler(event, context):\n    return {'code': '" + v + "', 'version': context.function_version, 'arn': context.invoked_function_arn}\n"})
+		return zipAt(t, map[string]string{"app.py": "def handler(event, context):\n    return {'code': '" + v + "', 'version': context.function_version, 'arn': context.invoked_function_arn}\n"})
 	}
 	s.cli(t, aws2, "lambda", "create-function", "--function-name", "book", "--runtime", "python3.11",
 		"--handler", "app.handler", "--role", roleARN, "--zip-file", "fileb://"+code("one"))
