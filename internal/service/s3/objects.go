@@ -221,7 +221,7 @@ func etagMatches(list, etag string) bool {
 // readConditions are the preconditions of GetObject and HeadObject, and,
 // with other names, of a copy source.
 type readConditions struct {
-	ifMatch, ifNoneMatch              string
+	ifMatch, ifNoneMatch               string
 	ifModifiedSince, ifUnmodifiedSince time.Time
 }
 
@@ -782,4 +782,3 @@ func (s *Service) DeleteObjectTagging(ctx context.Context, in *DeleteObjectTaggi
 	}
 	return &DeleteObjectTaggingOutput{}, nil
 }
-

@@ -181,4 +181,6 @@ func trimETag(s string) string {
 	return strings.Trim(s, `"`)
 }
 
-func invalidArgument(msg string) *protocol.Error { return protocol.Errorf("InvalidArgument", "%s", msg) }
+func invalidArgument(msg string) *protocol.Error {
+	return protocol.Errorf("InvalidArgument", "%s", msg)
+}
