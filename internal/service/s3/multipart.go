@@ -307,11 +307,14 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 	rec.Segments = nil
 	md := md5.New()
 	var composite []byte
-	for i, lp := range listed {
-		p := parts[*lp.PartNumber]
-		if p == nil || trimETag(lp.ETag) != trimETag(p.ETag) {
+	// Every listed part must exist before sizes are judged.
+	for _, lp := range listed {
+		if p := parts[*lp.PartNumber]; p == nil || trimETag(lp.ETag) != trimETag(p.ETag) {
 			return nil, errInvalidPart(*lp.PartNumber, lp.ETag).(*protocol.Error).With("UploadId", in.UploadId)
 		}
+	}
+	for i, lp := range listed {
+		p := parts[*lp.PartNumber]
 		if i < len(listed)-1 && p.Size < minPartSize {
 			return nil, protocol.Errorf("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size").
 				With("ProposedSize", p.Size).With("MinSizeAllowed", int64(minPartSize)).With("PartNumber", int64(*lp.PartNumber)).With("ETag", p.ETag)
