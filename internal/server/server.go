@@ -33,6 +33,7 @@ import (
 	"hako/internal/service/iam"
 	"hako/internal/service/lambda"
 	"hako/internal/service/logs"
+	"hako/internal/service/s3"
 	"hako/internal/service/sts"
 )
 
@@ -331,6 +332,7 @@ func newServices(env service.Env, log *slog.Logger, endpoint string, newManager 
 		sts.New(named("sts"), sts.WithRoles(roles)),
 		roles,
 		lambda.New(named("lambda"), invoker, lambda.WithEndpoint(func() string { return endpoint })),
+		s3.New(named("s3")),
 	}, mgr, nil
 }
 

@@ -2,6 +2,8 @@ package restxml
 
 import (
 	"bytes"
+	"crypto/md5"
+	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"hako/internal/protocol"
+	"hako/internal/protocol/checksum"
 	"hako/internal/protocol/model"
 )
 
@@ -50,7 +53,7 @@ func TestDecodePayloads(t *testing.T) {
 		},
 		{
 			name: "lifecycle with flattened rules", method: "PUT", target: "/b?lifecycle", op: "PutBucketLifecycleConfiguration",
-			header: map[string]string{"x-amz-sdk-checksum-algorithm": "CRC32", "x-amz-checksum-crc32": "AAAAAA=="},
+			header: map[string]string{"x-amz-sdk-checksum-algorithm": "CRC32"},
 			body: `<LifecycleConfiguration><Rule><ID>a</ID><Filter><And><Prefix>logs/</Prefix><Tag><Key>k</Key><Value>v</Value></Tag><Tag><Key>k2</Key><Value>v2</Value></Tag></And></Filter>` +
 				`<Status>Enabled</Status><Expiration><Days>30</Days></Expiration><Transition><Days>7</Days><StorageClass>GLACIER</StorageClass></Transition></Rule>` +
 				`<Rule><ID>b</ID><Filter><Prefix></Prefix></Filter><Status>Disabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule></LifecycleConfiguration>`,
@@ -128,6 +131,12 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad header time", "GET", "/b/k", "", map[string]string{"If-Modified-Since": "yesterday"}, "InvalidArgument", 400},
 		{"bad bool", "PUT", "/b", "", map[string]string{"x-amz-bucket-object-lock-enabled": "maybe"}, "InvalidArgument", 400},
 		{"method", "PATCH", "/b/k", "", nil, "MethodNotAllowed", 405},
+		{"wrong content-md5", "PUT", "/b?tagging", "<Tagging><TagSet/></Tagging>", map[string]string{"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="}, "BadDigest", 400},
+		{"content-md5 not base64", "PUT", "/b?tagging", "<Tagging><TagSet/></Tagging>", map[string]string{"Content-MD5": "nope!"}, "InvalidDigest", 400},
+		{"content-md5 short", "PUT", "/b?tagging", "<Tagging><TagSet/></Tagging>", map[string]string{"Content-MD5": "AAAA"}, "InvalidDigest", 400},
+		{"wrong crc32", "PUT", "/b?tagging", "<Tagging><TagSet/></Tagging>", map[string]string{"x-amz-checksum-crc32": "AAAAAA=="}, "BadDigest", 400},
+		{"malformed crc32", "PUT", "/b?tagging", "<Tagging><TagSet/></Tagging>", map[string]string{"x-amz-checksum-crc32": "AAAA"}, "InvalidRequest", 400},
+		{"unsupported algorithm", "PUT", "/b?tagging", "<Tagging><TagSet/></Tagging>", map[string]string{"x-amz-checksum-xxhash64": "AAAAAAAAAAA="}, "InvalidRequest", 400},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -147,6 +156,31 @@ func TestDecodeErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestIntegrityHeaders: a body read whole that matches its Content-MD5 or
+// flexible checksum decodes.
+func TestIntegrityHeaders(t *testing.T) {
+	body := "<Tagging><TagSet/></Tagging>"
+	md := md5.Sum([]byte(body))
+	for name, h := range map[string][2]string{
+		"md5":       {"Content-MD5", base64.StdEncoding.EncodeToString(md[:])},
+		"crc32":     {"x-amz-checksum-crc32", crcOf("CRC32", body)},
+		"crc64nvme": {"x-amz-checksum-crc64nvme", crcOf("CRC64NVME", body)},
+		"sha256":    {"x-amz-checksum-sha256", crcOf("SHA256", body)},
+	} {
+		r := httptest.NewRequest("PUT", "/b?tagging", strings.NewReader(body))
+		r.Header.Set(h[0], h[1])
+		if _, _, err := decode(t, r); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func crcOf(alg, s string) string {
+	h, _ := checksum.New(alg)
+	h.Write([]byte(s))
+	return checksum.Encode(h.Sum(nil))
 }
 
 // TestAWSChunkedPassesThrough: boto3 over https and the SDKs with trailing

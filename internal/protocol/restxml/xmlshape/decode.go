@@ -37,7 +37,9 @@ func Parse(r io.Reader) (*Node, error) {
 	var (
 		root  *Node
 		stack []*Node
-		text  []strings.Builder
+		// Pointers: growing the slice must not copy a Builder in use
+		// (strings.Builder panics when a written one is copied).
+		text []*strings.Builder
 	)
 	for {
 		tok, err := d.Token()
@@ -70,7 +72,7 @@ func Parse(r io.Reader) (*Node, error) {
 			}
 			stack = append(stack, n)
 			if len(text) < len(stack) {
-				text = append(text, strings.Builder{})
+				text = append(text, new(strings.Builder))
 			}
 			text[len(stack)-1].Reset()
 		case xml.EndElement:

@@ -1,0 +1,77 @@
+// Package s3 is hako's S3: buckets, objects, multipart uploads, tagging and
+// integrity checksums, served over the rest-xml API (types and error
+// constructors in api_gen.go, generated from the botocore model).
+//
+// # Operations
+//
+// CreateBucket, HeadBucket, ListBuckets, DeleteBucket, GetBucketLocation,
+// Put/Get/DeleteBucketTagging, GetBucketVersioning (never enabled) and
+// PutBucketVersioning (Suspended only; Enabled answers NotImplemented);
+// PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects,
+// CopyObject, ListObjects, ListObjectsV2, Put/Get/DeleteObjectTagging;
+// CreateMultipartUpload, UploadPart, UploadPartCopy,
+// CompleteMultipartUpload, AbortMultipartUpload, ListParts,
+// ListMultipartUploads. Every other operation of the model answers
+// NotImplemented (501), and so do features inside implemented operations
+// hako lacks (versionIds other than "null", SSE-C and SSE-KMS, Object
+// Lock, x-amz-grant-* headers, appends), each naming what is missing.
+//
+// # Storage
+//
+// Bucket names are global across accounts, so keys begin with "s3/":
+//
+//	b/BUCKET                      bucket record (JSON): account, region,
+//	                              creation time, tags, canned ACL, ownership
+//	a/ACCOUNT/BUCKET              index of an account's buckets (empty value)
+//	o/BUCKET/KEY                  object record: binary head (version, size,
+//	                              mtime, ETag) + JSON (segments, metadata,
+//	                              tags, checksum)
+//	u/BUCKET/KEY 0x00 UPLOADID    multipart upload record (JSON)
+//	p/UPLOADID/PARTNUMBER(4, BE)  part record (JSON): ETag, size, blob, checksum
+//
+// Object keys follow the bucket raw, so objects sort in S3's UTF-8 binary
+// order, a prefix is a key range, and a listing is one Scan that decodes
+// only the fixed head of the records it returns; a common prefix is
+// skipped with a new Scan starting after its range.
+//
+// Bodies live in engine blobs: a PutObject streams the body into a new
+// blob through MD5 (the ETag) and the checksum algorithm, commits the blob
+// (durable), and only then writes the record in one engine.Update with the
+// bucket check, the write's condition (If-None-Match: *, If-Match) and the
+// event (Notifier). A crash before that Update leaves an orphan blob and no
+// object; the replaced object's blobs are deleted after the Update
+// commits. A multipart object's record lists its parts' blobs as segments,
+// so completing an upload copies nothing; GetObject reads the segments in
+// order (a part number or a range is a window over them).
+//
+// # Checksums
+//
+// Content-MD5 and x-amz-checksum-{crc32,crc32c,crc64nvme,sha1,sha256,
+// sha512,md5} are verified while the body streams (BadDigest, nothing
+// stored); the object keeps one checksum — the one the client named, else
+// CRC64NVME as AWS computes for every object — returned with
+// x-amz-checksum-mode: ENABLED. Multipart uploads keep per-part checksums
+// and complete to a COMPOSITE checksum (the checksum of the parts'
+// checksums, "-N") or a FULL_OBJECT one (CRC algorithms; computed by
+// reading the parts back). Operations whose model requires a checksum
+// (requestChecksumRequired) accept Content-MD5 or any flexible checksum;
+// the codec verifies bodies it reads whole (package restxml).
+//
+// # Events
+//
+// Every object write and delete calls the Notifier (WithNotifier) inside
+// its engine transaction, so S3 event notifications can be recorded in the
+// same durable step as the write. hako's eventbus is not wired yet: by
+// default nothing is recorded.
+//
+// # Differences from AWS
+//
+//   - No versioning, SSE-C, SSE-KMS, Object Lock, ACL grants, bucket
+//     policies or CORS yet (NotImplemented).
+//   - A bucket of another account answers AccessDenied to every call
+//     (no policies are evaluated).
+//   - A GetObject of a multipart object that is overwritten while it is
+//     being read may end early (the connection closes short of
+//     Content-Length); the first segment is held open, later ones are
+//     opened as the reader reaches them.
+package s3

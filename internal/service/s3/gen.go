@@ -1,0 +1,3 @@
+package s3
+
+//go:generate go run hako/internal/protocol/apigen -model s3

@@ -1,0 +1,320 @@
+package s3
+
+import (
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"reflect"
+	"sync"
+
+	"hako/internal/engine"
+	"hako/internal/protocol"
+	"hako/internal/protocol/checksum"
+)
+
+// maxPutSize is the largest object one PutObject (or part) may carry: 5 GiB.
+const maxPutSize = 5 << 30
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// written is a body streamed into a committed blob.
+type written struct {
+	Blob string
+	Size int64
+	MD5  []byte
+	// Sums are the digests of the algorithms asked for, by algorithm.
+	Sums map[string][]byte
+}
+
+func (w *written) etag() string { return `"` + hex.EncodeToString(w.MD5) + `"` }
+
+// writeBlob streams body into a new blob while hashing it (MD5 for the
+// ETag and each algorithm of algs), commits the blob (durable) and returns
+// what it wrote. declared is the length the client announced (-1: none):
+// fewer bytes is IncompleteBody. A read error that is an AWS error (the
+// edge's aws-chunked decoder) is returned as is. Nothing is kept on error.
+func (s *Service) writeBlob(body io.Reader, declared int64, algs []string) (*written, error) {
+	if declared > maxPutSize {
+		return nil, protocol.Errorf("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size").
+			With("ProposedSize", declared).With("MaxSizeAllowed", int64(maxPutSize))
+	}
+	bw, err := s.blobs.Create()
+	if err != nil {
+		return nil, err
+	}
+	md := md5.New()
+	writers := []io.Writer{bw, md}
+	hashes := map[string]hash.Hash{}
+	for _, a := range algs {
+		if _, dup := hashes[a]; dup {
+			continue
+		}
+		h, ok := checksum.New(a)
+		if !ok {
+			bw.Abort()
+			return nil, ErrInvalidRequest("The %s checksum algorithm is not supported by hako.", a)
+		}
+		hashes[a] = h
+		writers = append(writers, h)
+	}
+	bufp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bufp)
+	var n int64
+	if body != nil {
+		// At most one byte beyond the limit, to tell "too large" apart.
+		n, err = io.CopyBuffer(io.MultiWriter(writers...), onlyReader{io.LimitReader(body, maxPutSize+1)}, *bufp)
+	}
+	if err == nil && n > maxPutSize {
+		err = protocol.Errorf("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size").WithStatus(400)
+	}
+	if err == nil && declared >= 0 && n < declared {
+		err = protocol.Errorf("IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+	}
+	if err != nil {
+		bw.Abort()
+		var pe *protocol.Error
+		if errors.As(err, &pe) {
+			return nil, pe
+		}
+		return nil, protocol.Errorf("IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+	}
+	id, err := bw.Commit()
+	if err != nil {
+		return nil, err
+	}
+	w := &written{Blob: id, Size: n, MD5: md.Sum(nil), Sums: map[string][]byte{}}
+	for a, h := range hashes {
+		w.Sums[a] = h.Sum(nil)
+	}
+	return w, nil
+}
+
+// onlyReader hides WriterTo/ReaderFrom so CopyBuffer uses our buffer and
+// every byte passes the hashes.
+type onlyReader struct{ io.Reader }
+
+func (s *Service) deleteBlobs(ids []string) {
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		if err := s.blobs.Delete(id); err != nil {
+			s.log.Warn("s3: deleting a blob failed; it stays as an orphan", "blob", id, "err", err)
+		}
+	}
+}
+
+func segmentBlobs(o *objectRecord) []string {
+	if o == nil {
+		return nil
+	}
+	ids := make([]string, len(o.Segments))
+	for i, sg := range o.Segments {
+		ids[i] = sg.Blob
+	}
+	return ids
+}
+
+// integrity is what a request says its body must hash to.
+type integrity struct {
+	md5  []byte // Content-MD5, decoded
+	sums map[string]string
+	algs []string // algorithms to compute
+}
+
+// parseIntegrity reads Content-MD5 and the x-amz-checksum-* members of a
+// streaming write. algorithm is x-amz-sdk-checksum-algorithm (computed and
+// stored even without a value, which an aws-chunked trailer brings).
+func parseIntegrity(contentMD5, algorithm string, values map[string]string) (*integrity, error) {
+	in := &integrity{sums: map[string]string{}}
+	if contentMD5 != "" {
+		b, err := base64.StdEncoding.DecodeString(contentMD5)
+		if err != nil || len(b) != md5.Size {
+			return nil, protocol.Errorf("InvalidDigest", "The Content-MD5 you specified was invalid.").With("Content-MD5", contentMD5)
+		}
+		in.md5 = b
+	}
+	for alg, v := range values {
+		if v == "" {
+			continue
+		}
+		if !checksum.Valid(alg, v) {
+			return nil, ErrInvalidRequest("Value for %s header is invalid.", checksum.Header(alg))
+		}
+		in.sums[alg] = v
+	}
+	if len(in.sums) > 1 {
+		return nil, ErrInvalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+	}
+	if algorithm != "" {
+		if _, ok := checksum.New(algorithm); !ok {
+			return nil, ErrInvalidRequest("The %s checksum algorithm is not supported by hako.", algorithm)
+		}
+		if len(in.sums) == 1 {
+			if _, ok := in.sums[algorithm]; !ok {
+				return nil, ErrInvalidRequest("Value for x-amz-sdk-checksum-algorithm header is invalid.")
+			}
+		}
+		in.algs = append(in.algs, algorithm)
+	}
+	for alg := range in.sums {
+		if alg != algorithm {
+			in.algs = append(in.algs, alg)
+		}
+	}
+	return in, nil
+}
+
+// algorithm is the checksum algorithm of the write ("" when none was named).
+func (in *integrity) algorithm() string {
+	if len(in.algs) > 0 {
+		return in.algs[0]
+	}
+	return ""
+}
+
+// verify compares what was written with what the request announced.
+func (in *integrity) verify(w *written) error {
+	if in.md5 != nil && string(in.md5) != string(w.MD5) {
+		return protocol.Errorf("BadDigest", "The Content-MD5 you specified did not match what we received.").
+			With("ExpectedDigest", hex.EncodeToString(in.md5)).With("CalculatedDigest", base64.StdEncoding.EncodeToString(w.MD5))
+	}
+	for alg, want := range in.sums {
+		if got := checksum.Encode(w.Sums[alg]); got != want {
+			return protocol.Errorf("BadDigest", "The %s you specified did not match the calculated checksum.", alg)
+		}
+	}
+	return nil
+}
+
+// setChecksum sets the Checksum<ALG> field of a generated output struct
+// (ChecksumCRC32, ChecksumSHA256, ...): the model gives each algorithm its
+// own member.
+func setChecksum(dst any, alg, value string) {
+	if alg == "" || value == "" {
+		return
+	}
+	f := reflect.ValueOf(dst).Elem().FieldByName("Checksum" + alg)
+	if f.IsValid() && f.Kind() == reflect.String {
+		f.SetString(value)
+	}
+}
+
+// openRange opens [start, start+length) of an object's body. The first
+// blob is opened now, so that a missing blob (deleted by an overwrite
+// that committed after the record was read) is errBlobGone and the read
+// retries; later segments open as the reader reaches them.
+func (s *Service) openRange(o *objectRecord, start, length int64) (io.ReadCloser, error) {
+	r := &segReader{blobs: s.blobs, size: length}
+	var off int64
+	for _, sg := range o.Segments {
+		if start < off+sg.Size && length > 0 {
+			from := max(start-off, 0)
+			n := min(sg.Size-from, length)
+			r.parts = append(r.parts, span{blob: sg.Blob, off: from, n: n})
+			length -= n
+			start += n
+		}
+		off += sg.Size
+	}
+	if len(r.parts) > 0 {
+		if err := r.open(); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+type span struct {
+	blob   string
+	off, n int64
+}
+
+// segReader reads spans of blobs in order. Size tells the codec the
+// Content-Length.
+type segReader struct {
+	blobs engine.BlobStore
+	parts []span
+	size  int64
+	cur   engine.Blob
+	sr    *io.SectionReader
+}
+
+func (r *segReader) Size() int64 { return r.size }
+
+func (r *segReader) open() error {
+	p := r.parts[0]
+	b, err := r.blobs.Open(p.blob)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errBlobGone, err)
+	}
+	r.cur = b
+	r.sr = io.NewSectionReader(b, p.off, p.n)
+	return nil
+}
+
+func (r *segReader) Read(p []byte) (int, error) {
+	for {
+		if r.sr == nil {
+			if len(r.parts) == 0 {
+				return 0, io.EOF
+			}
+			if err := r.open(); err != nil {
+				return 0, err
+			}
+		}
+		n, err := r.sr.Read(p)
+		if err == io.EOF {
+			r.cur.Close()
+			r.cur, r.sr = nil, nil
+			r.parts = r.parts[1:]
+			if n > 0 {
+				return n, nil
+			}
+			continue
+		}
+		return n, err
+	}
+}
+
+func (r *segReader) Close() error {
+	if r.cur != nil {
+		r.cur.Close()
+		r.cur, r.sr = nil, nil
+	}
+	r.parts = nil
+	return nil
+}
+
+// getChecksum reads the Checksum<ALG> field of a generated struct.
+func getChecksum(src any, alg string) string {
+	if alg == "" {
+		return ""
+	}
+	f := reflect.ValueOf(src).Elem().FieldByName("Checksum" + alg)
+	if f.IsValid() && f.Kind() == reflect.String {
+		return f.String()
+	}
+	return ""
+}
+
+// checksumValues collects every Checksum<ALG> field of a generated struct.
+func checksumValues(src any) map[string]string {
+	m := map[string]string{}
+	for _, alg := range checksum.Algorithms {
+		if v := getChecksum(src, alg); v != "" {
+			m[alg] = v
+		}
+	}
+	return m
+}
+
+// errBlobGone: a blob vanished between reading a record and opening it
+// (a concurrent overwrite deleted it); the read is retried.
+var errBlobGone = errors.New("s3: blob gone")
+
+func isBlobGone(err error) bool { return errors.Is(err, errBlobGone) }

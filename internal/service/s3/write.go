@@ -1,0 +1,81 @@
+package s3
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"hako/internal/engine"
+	"hako/internal/protocol"
+)
+
+// putObject is one object write: the record to store at bucket/key once
+// its blobs are committed, the condition it is made under, and the event
+// it causes.
+type putObject struct {
+	bucket, key string
+	rec         *objectRecord
+	// cond checks the current object (nil when none) inside the
+	// transaction: conditional writes (If-None-Match, If-Match).
+	cond func(old *objectRecord) error
+	// event is the notification's name (ObjectCreated:Put, ...).
+	event string
+	// extra runs inside the transaction too (CompleteMultipartUpload
+	// deletes its upload there).
+	extra func(tx engine.Txn) error
+}
+
+// commitObject stores an object record whose blobs are already committed,
+// in one engine transaction with the bucket check, the condition and the
+// event (so no partial object is ever visible and an acknowledged write
+// never loses its event). The blobs of the object it replaces are deleted
+// after the transaction commits; on failure the new blobs are.
+func (s *Service) commitObject(ctx context.Context, w putObject) error {
+	call := protocol.CallFrom(ctx)
+	var old *objectRecord
+	err := s.update(ctx, func(tx engine.Txn) error {
+		b, err := bucket(tx, ctx, w.bucket)
+		if err != nil {
+			return err
+		}
+		if old, err = getObjectRecord(tx, w.bucket, w.key); err != nil {
+			return err
+		}
+		if w.cond != nil {
+			if err := w.cond(old); err != nil {
+				return err
+			}
+		}
+		if w.extra != nil {
+			if err := w.extra(tx); err != nil {
+				return err
+			}
+		}
+		tx.Set(objectKey(w.bucket, w.key), encodeObject(w.rec))
+		return s.record(tx, call, b, w.event, w.bucket, w.key, w.rec)
+	})
+	if err != nil {
+		s.deleteBlobs(segmentBlobs(w.rec))
+		return err
+	}
+	s.deleteBlobs(segmentBlobs(old))
+	return nil
+}
+
+// record hands an object event to the notifier inside tx.
+func (s *Service) record(tx engine.Txn, call *protocol.Call, b *bucketRecord, name, bucket, key string, rec *objectRecord) error {
+	if s.notify == nil {
+		return nil
+	}
+	now := s.clock.Now().UnixNano()
+	ev := Event{
+		Name: name, Bucket: bucket, Key: key, Account: b.Account, Region: b.Region,
+		RequestID: call.RequestID, Caller: call.CallerARN, Time: now,
+		Sequencer: fmt.Sprintf("%016X", now),
+	}
+	if rec != nil {
+		ev.Size = rec.Size
+		ev.ETag = strings.Trim(rec.ETag, `"`)
+	}
+	return s.notify(tx, ev)
+}
