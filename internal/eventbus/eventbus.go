@@ -45,6 +45,22 @@ import (
 	"hako/internal/engine"
 )
 
+// Kinds every service may enqueue: the shared vocabulary between a
+// producer and the service that handles the kind (services do not import
+// each other).
+const (
+	// KindLambdaInvoke is an asynchronous Lambda invocation: Target is the
+	// function ARN (qualified or not), Payload the event, Attrs
+	// "requestId" optional. Lambda handles it with AWS's retries.
+	KindLambdaInvoke = "lambda.invoke"
+	// KindSQSSend sends Payload to the queue ARN in Target.
+	KindSQSSend = "sqs.send"
+	// KindSNSPublish publishes Payload to the topic ARN in Target.
+	KindSNSPublish = "sns.publish"
+	// KindEventsPut puts Payload on the event bus ARN in Target.
+	KindEventsPut = "events.put"
+)
+
 // Message is one unit of asynchronous work.
 type Message struct {
 	// ID is unique and stable across retries.
@@ -107,6 +123,7 @@ type Bus struct {
 	mu       sync.Mutex
 	handlers map[string]Handler
 	inflight map[string]bool // message ids being handled
+	unknown  map[string]bool // kinds without a handler, logged once
 	timer    clock.Timer
 	timerAt  time.Time
 	running  bool
@@ -129,6 +146,7 @@ func New(cfg Config) *Bus {
 		eng: cfg.Engine, clock: cfg.Clock, log: cfg.Log, poll: cfg.Poll,
 		handlers: map[string]Handler{},
 		inflight: map[string]bool{},
+		unknown:  map[string]bool{},
 		kick:     make(chan struct{}, 1),
 	}
 	if b.clock == nil {
@@ -311,9 +329,13 @@ func (b *Bus) dispatch(ctx context.Context) {
 		b.mu.Lock()
 		h := b.handlers[m.Kind]
 		if h == nil || b.inflight[m.ID] {
+			first := h == nil && !b.unknown[m.Kind]
+			if first {
+				b.unknown[m.Kind] = true
+			}
 			b.mu.Unlock()
-			if h == nil {
-				b.log.Warn("eventbus: no handler for message kind; kept", "kind", m.Kind, "id", m.ID)
+			if first {
+				b.log.Warn("eventbus: no service handles this kind yet; its messages are kept until one does", "kind", m.Kind, "target", m.Target)
 			}
 			continue
 		}

@@ -37,14 +37,14 @@ import (
 // services (S3 notifications, schedules, SNS) enqueue messages of this
 // kind with Target set to the function ARN (qualified or not) and the
 // event as Payload: the one entry point for every event source.
-const EventKind = "lambda.invoke"
+const EventKind = eventbus.KindLambdaInvoke
 
 // Kinds of the messages destinations and dead-letter queues produce for
 // services that deliver them (queued until those services handle them).
 const (
-	sqsSendKind    = "sqs.send"
-	snsPublishKind = "sns.publish"
-	eventsPutKind  = "events.put"
+	sqsSendKind    = eventbus.KindSQSSend
+	snsPublishKind = eventbus.KindSNSPublish
+	eventsPutKind  = eventbus.KindEventsPut
 )
 
 // AWS's defaults and limits of asynchronous invocation.

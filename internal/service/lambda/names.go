@@ -30,6 +30,15 @@ func (f fnRef) qualifiedARN() string {
 	return f.arn() + ":" + q
 }
 
+// resourceARN is the ARN of what ref names: qualified when it has a
+// qualifier.
+func (f fnRef) resourceARN() string {
+	if f.qualifier != "" {
+		return f.qualifiedARN()
+	}
+	return f.arn()
+}
+
 // notFound is AWS's answer for a missing function: the unqualified ARN, or
 // the qualified one when the request named a qualifier.
 func (f fnRef) notFound() error {

@@ -2,10 +2,13 @@ package lambda
 
 import (
 	"context"
+	"errors"
 	"regexp"
+	"slices"
 	"strings"
 
 	"hako/internal/engine"
+	"hako/internal/protocol"
 )
 
 // maxPolicyBytes is the size limit of a function's resource policy.
@@ -62,7 +65,7 @@ func statementOf(ref fnRef, in *AddPermissionRequest) (policyStatement, error) {
 	}
 	st := policyStatement{
 		Sid: in.StatementId, Effect: "Allow", Principal: principal,
-		Action: in.Action, Resource: ref.arn(),
+		Action: in.Action, Resource: ref.resourceARN(),
 	}
 	var c policyCondition
 	eq := func(k, v string) {
@@ -91,8 +94,26 @@ func policyJSON(statements []policyStatement) []byte {
 	return mustJSON(policyDocument{Version: "2012-10-17", ID: "default", Statement: statements})
 }
 
-// AddPermission adds a statement to the function's resource policy. The
-// policy is stored and returned; hako does not enforce it yet.
+// policyOf is the resource policy of what ref names — the function, one
+// version or one alias each have their own — with its revision id and a
+// function that writes it back in tx.
+func policyOf(tx engine.Txn, ref fnRef) (*[]policyStatement, *string, func(), error) {
+	q, err := getQualified(tx, ref)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	switch {
+	case q.alias != nil:
+		return &q.alias.Policy, &q.alias.RevisionID, func() { putAlias(tx, ref.sc, ref.name, q.alias) }, nil
+	case q.rec.Version != "":
+		return &q.rec.Policy, &q.rec.RevisionID, func() { putVersion(tx, ref.sc, q.rec) }, nil
+	}
+	return &q.latest.Policy, &q.latest.RevisionID, func() { putFunction(tx, ref.sc, q.latest) }, nil
+}
+
+// AddPermission adds a statement to the resource policy of a function, a
+// version or an alias. S3 checks it when a notification names the
+// function; other calls are not yet held to it.
 func (s *Service) AddPermission(ctx context.Context, in *AddPermissionRequest) (*AddPermissionResponse, error) {
 	ref, err := resolve(ctx, in.FunctionName, in.Qualifier)
 	if err != nil {
@@ -105,21 +126,25 @@ func (s *Service) AddPermission(ctx context.Context, in *AddPermissionRequest) (
 	if err != nil {
 		return nil, err
 	}
-	err = s.updateFunction(ctx, ref, func(tx engine.Txn, cur *functionRecord) error {
-		if in.RevisionId != "" && in.RevisionId != cur.RevisionID {
+	err = s.update(ctx, func(tx engine.Txn) error {
+		policy, rev, save, err := policyOf(tx, ref)
+		if err != nil {
+			return err
+		}
+		if in.RevisionId != "" && in.RevisionId != *rev {
 			return ErrPreconditionFailed("The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id")
 		}
-		for _, have := range cur.Policy {
+		for _, have := range *policy {
 			if have.Sid == st.Sid {
 				return ErrResourceConflict("The statement id (%s) provided already exists. Please provide a new statement id, or remove the existing statement.", st.Sid)
 			}
 		}
-		cur.Policy = append(cur.Policy, st)
-		if n := len(policyJSON(cur.Policy)); n > maxPolicyBytes {
+		*policy = append(*policy, st)
+		if n := len(policyJSON(*policy)); n > maxPolicyBytes {
 			return ErrPolicyLengthExceeded("The final policy size (%d) is bigger than the limit (%d).", n, maxPolicyBytes)
 		}
-		cur.RevisionID = newUUID()
-		putFunction(tx, ref.sc, cur)
+		*rev = newUUID()
+		save()
 		return nil
 	})
 	if err != nil {
@@ -128,43 +153,34 @@ func (s *Service) AddPermission(ctx context.Context, in *AddPermissionRequest) (
 	return &AddPermissionResponse{Statement: string(mustJSON(st))}, nil
 }
 
-// RemovePermission removes a statement from the function's resource
-// policy.
+// RemovePermission removes a statement from a resource policy.
 func (s *Service) RemovePermission(ctx context.Context, in *RemovePermissionRequest) (*struct{}, error) {
 	ref, err := resolve(ctx, in.FunctionName, in.Qualifier)
 	if err != nil {
 		return nil, err
 	}
 	err = s.update(ctx, func(tx engine.Txn) error {
-		cur, err := getFunction(tx, ref.sc, ref.name)
+		policy, rev, save, err := policyOf(tx, ref)
 		if err != nil {
+			var pe *protocol.Error
+			if errors.As(err, &pe) && pe.Code == "ResourceNotFoundException" {
+				return ErrResourceNotFound("No policy found for: %s", ref.resourceARN())
+			}
 			return err
 		}
-		if cur == nil {
-			return ErrResourceNotFound("No policy found for: %s", ref.arn())
-		}
-		if err := ref.latestOnly(); err != nil {
-			return err
-		}
-		if len(cur.Policy) == 0 {
+		if len(*policy) == 0 {
 			return ErrResourceNotFound("No policy is associated with the given resource.")
 		}
-		at := -1
-		for i, st := range cur.Policy {
-			if st.Sid == in.StatementId {
-				at = i
-				break
-			}
-		}
+		at := slices.IndexFunc(*policy, func(st policyStatement) bool { return st.Sid == in.StatementId })
 		if at < 0 {
 			return ErrResourceNotFound("Statement %s is not found in resource policy.", in.StatementId)
 		}
-		if in.RevisionId != "" && in.RevisionId != cur.RevisionID {
+		if in.RevisionId != "" && in.RevisionId != *rev {
 			return errRevision()
 		}
-		cur.Policy = append(cur.Policy[:at], cur.Policy[at+1:]...)
-		cur.RevisionID = newUUID()
-		putFunction(tx, ref.sc, cur)
+		*policy = slices.Delete(*policy, at, at+1)
+		*rev = newUUID()
+		save()
 		return nil
 	})
 	if err != nil {
@@ -173,18 +189,102 @@ func (s *Service) RemovePermission(ctx context.Context, in *RemovePermissionRequ
 	return &struct{}{}, nil
 }
 
-// GetPolicy returns the function's resource policy as a JSON string.
+// GetPolicy returns a resource policy as a JSON string.
 func (s *Service) GetPolicy(ctx context.Context, in *GetPolicyRequest) (*GetPolicyResponse, error) {
 	ref, err := resolve(ctx, in.FunctionName, in.Qualifier)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.load(ref)
+	var out *GetPolicyResponse
+	err = s.eng.View(func(r engine.Reader) error {
+		policy, rev, err := readPolicy(r, ref)
+		if err != nil {
+			return err
+		}
+		if len(policy) == 0 {
+			return ErrResourceNotFound("The resource you requested does not exist.")
+		}
+		out = &GetPolicyResponse{Policy: string(policyJSON(policy)), RevisionId: rev}
+		return nil
+	})
+	return out, err
+}
+
+// readPolicy is policyOf for readers.
+func readPolicy(r engine.Reader, ref fnRef) ([]policyStatement, string, error) {
+	q, err := getQualified(r, ref)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if len(rec.Policy) == 0 {
-		return nil, ErrResourceNotFound("The resource you requested does not exist.")
+	switch {
+	case q.alias != nil:
+		return q.alias.Policy, q.alias.RevisionID, nil
+	case q.rec.Version != "":
+		return q.rec.Policy, q.rec.RevisionID, nil
 	}
-	return &GetPolicyResponse{Policy: string(policyJSON(rec.Policy)), RevisionId: rec.RevisionID}, nil
+	return q.latest.Policy, q.latest.RevisionID, nil
+}
+
+// InvokePermitted reports whether the resource policy of a function (ARN,
+// qualified or not) lets principal (a service such as s3.amazonaws.com)
+// invoke it for sourceARN in sourceAccount: the check S3 and EventBridge
+// make before they accept a function as a target. A missing function is
+// a ResourceNotFoundException.
+func (s *Service) InvokePermitted(ctx context.Context, functionARN, principal, sourceARN, sourceAccount string) (bool, error) {
+	ref, err := refOfARN(functionARN)
+	if err != nil {
+		return false, ErrInvalidParameterValue("%s", err.Error())
+	}
+	var policy []policyStatement
+	err = s.eng.View(func(r engine.Reader) error {
+		var err error
+		policy, _, err = readPolicy(r, ref)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	for _, st := range policy {
+		if st.Effect == "Allow" && (st.Action == "lambda:InvokeFunction" || st.Action == "lambda:*") &&
+			principalMatches(st.Principal, principal) && conditionHolds(st.Condition, sourceARN, sourceAccount) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func principalMatches(p any, principal string) bool {
+	switch v := p.(type) {
+	case string:
+		return v == "*"
+	case map[string]any:
+		return v["Service"] == principal || v["AWS"] == "*"
+	case map[string]string:
+		return v["Service"] == principal || v["AWS"] == "*"
+	}
+	return false
+}
+
+func conditionHolds(c *policyCondition, sourceARN, sourceAccount string) bool {
+	if c == nil {
+		return true
+	}
+	for k, v := range c.StringEquals {
+		if k == "AWS:SourceAccount" && v != sourceAccount {
+			return false
+		}
+	}
+	for k, v := range c.ArnLike {
+		if k == "AWS:SourceArn" && !arnLike(v, sourceARN) {
+			return false
+		}
+	}
+	return true
+}
+
+// arnLike is IAM's ArnLike: * and ? wildcards.
+func arnLike(pattern, s string) bool {
+	rx := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pattern)) + "$"
+	ok, _ := regexp.MatchString(rx, s)
+	return ok
 }

@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"hako/internal/service"
@@ -261,5 +262,54 @@ func TestAccountSettings(t *testing.T) {
 	other, _ := f.s.GetAccountSettings(ctxFor("000000000000", testRegion), &GetAccountSettingsRequest{})
 	if *other.AccountUsage.FunctionCount != 0 {
 		t.Errorf("other account sees %d functions", *other.AccountUsage.FunctionCount)
+	}
+}
+
+// Versions and aliases have policies of their own; InvokePermitted reads
+// the one the ARN names.
+func TestQualifiedPolicyAndInvokePermitted(t *testing.T) {
+	f := newFixture(t)
+	f.create(t, "fn")
+	f.publish(t, "fn")
+	if _, err := f.s.CreateAlias(f.ctx, &CreateAliasRequest{FunctionName: "fn", Name: "live", FunctionVersion: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	add := func(qualifier, sid, source string) {
+		t.Helper()
+		_, err := f.s.AddPermission(f.ctx, &AddPermissionRequest{FunctionName: "fn", Qualifier: qualifier, StatementId: sid,
+			Action: "lambda:InvokeFunction", Principal: "s3.amazonaws.com", SourceArn: source, SourceAccount: testAccount})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("live", "s3live", "arn:aws:s3:::uploads-*")
+	got, err := f.s.GetPolicy(f.ctx, &GetPolicyRequest{FunctionName: "fn", Qualifier: "live"})
+	if err != nil || !strings.Contains(got.Policy, `"Resource":"`+testARN+`fn:live"`) {
+		t.Fatalf("%+v %v", got, err)
+	}
+	_, err = f.s.GetPolicy(f.ctx, &GetPolicyRequest{FunctionName: "fn"})
+	wantErr(t, err, "ResourceNotFoundException", 404, "The resource you requested does not exist.")
+	for _, c := range []struct {
+		arn, principal, source, account string
+		want                            bool
+	}{
+		{testARN + "fn:live", "s3.amazonaws.com", "arn:aws:s3:::uploads-1", testAccount, true},
+		{testARN + "fn:live", "s3.amazonaws.com", "arn:aws:s3:::other", testAccount, false},
+		{testARN + "fn:live", "s3.amazonaws.com", "arn:aws:s3:::uploads-1", "999999999999", false},
+		{testARN + "fn:live", "events.amazonaws.com", "arn:aws:s3:::uploads-1", testAccount, false},
+		{testARN + "fn", "s3.amazonaws.com", "arn:aws:s3:::uploads-1", testAccount, false},
+	} {
+		ok, err := f.s.InvokePermitted(f.ctx, c.arn, c.principal, c.source, c.account)
+		if err != nil || ok != c.want {
+			t.Errorf("%+v: %v %v", c, ok, err)
+		}
+	}
+	_, err = f.s.InvokePermitted(f.ctx, testARN+"nope", "s3.amazonaws.com", "", "")
+	wantErr(t, err, "ResourceNotFoundException", 404, "")
+	if _, err := f.s.RemovePermission(f.ctx, &RemovePermissionRequest{FunctionName: "fn", Qualifier: "live", StatementId: "s3live"}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := f.s.InvokePermitted(f.ctx, testARN+"fn:live", "s3.amazonaws.com", "arn:aws:s3:::uploads-1", testAccount); ok {
+		t.Error("permitted after RemovePermission")
 	}
 }
