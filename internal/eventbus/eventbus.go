@@ -247,10 +247,25 @@ func (b *Bus) Start(context.Context) error {
 // Stop stops dispatching and waits for running handlers (their contexts
 // are cancelled; what they did not record runs again after restart).
 func (b *Bus) Stop() error {
+	b.Cancel()
 	b.mu.Lock()
+	done := b.done
+	b.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+	b.wg.Wait()
+	return nil
+}
+
+// Cancel stops dispatching and cancels running handlers without waiting:
+// the server cancels, then stops the sandboxes those handlers may wait
+// on, then Stops.
+func (b *Bus) Cancel() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if !b.running {
-		b.mu.Unlock()
-		return nil
+		return
 	}
 	b.running = false
 	b.cancel()
@@ -258,11 +273,6 @@ func (b *Bus) Stop() error {
 		b.timer.Stop()
 		b.timer = nil
 	}
-	done := b.done
-	b.mu.Unlock()
-	<-done
-	b.wg.Wait()
-	return nil
 }
 
 func (b *Bus) loop(ctx context.Context) {

@@ -256,8 +256,11 @@ func (s *Server) Shutdown() error {
 	if herr != nil {
 		s.http.Close()
 	}
-	s.stopServices()
+	// Queued work stops first; a handler waiting on a sandbox returns when
+	// the runtime stops it, and its message runs again after restart.
+	s.bus.Cancel()
 	rerr := s.runtime.Stop()
+	s.stopServices()
 	eerr := s.eng.Close()
 	return errors.Join(herr, rerr, eerr)
 }
