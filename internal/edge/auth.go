@@ -19,21 +19,25 @@ var twelveDigits = regexp.MustCompile(`^\d{12}$`)
 // other address only known keys are accepted, always verified; anonymous
 // requests are left to the service (S3 evaluates bucket policies), which
 // sees c.AccessKeyID == "".
-func (e *Edge) authenticate(ctx context.Context, r *http.Request, p *sigv4.Parsed, c *protocol.Call) *protocol.Error {
+//
+// It returns the credentials it verified the request with, nil when it
+// accepted the request without verifying (anonymous, or an unknown key on
+// loopback): an aws-chunked body's chunk signatures are verified with them.
+func (e *Edge) authenticate(ctx context.Context, r *http.Request, p *sigv4.Parsed, c *protocol.Call) (*sigv4.Credentials, *protocol.Error) {
 	if p == nil || p.Kind == sigv4.None {
 		c.Account = e.cfg.Account
 		if !e.cfg.Loopback && c.API != nil && c.API.Name != "s3" {
-			return authError(c.API.Protocol(), sigv4.ReasonMissingAuth, sigv4.MsgMissingAuth)
+			return nil, authError(c.API.Protocol(), sigv4.ReasonMissingAuth, sigv4.MsgMissingAuth)
 		}
 		c.CallerARN = "arn:aws:iam::" + c.Account + ":root"
 		c.UserID = c.Account
-		return nil
+		return nil, nil
 	}
 	c.AccessKeyID = p.AccessKeyID
 	id, known, err := e.cfg.Credentials.Lookup(ctx, p.AccessKeyID)
 	if err != nil {
 		e.log.Error("credential lookup", "err", err)
-		return protocol.InternalFailure()
+		return nil, protocol.InternalFailure()
 	}
 	proto := ""
 	if c.API != nil {
@@ -41,7 +45,7 @@ func (e *Edge) authenticate(ctx context.Context, r *http.Request, p *sigv4.Parse
 	}
 	if !known {
 		if !e.cfg.Loopback {
-			return authError(proto, sigv4.ReasonUnknownKey, sigv4.MsgUnknownKey)
+			return nil, authError(proto, sigv4.ReasonUnknownKey, sigv4.MsgUnknownKey)
 		}
 		c.Account = e.cfg.Account
 		if twelveDigits.MatchString(p.AccessKeyID) {
@@ -49,18 +53,18 @@ func (e *Edge) authenticate(ctx context.Context, r *http.Request, p *sigv4.Parse
 		}
 		c.CallerARN = "arn:aws:iam::" + c.Account + ":root"
 		c.UserID = c.Account
-		return nil
+		return nil, nil
 	}
 	creds := sigv4.Credentials{AccessKeyID: id.AccessKeyID, SecretAccessKey: id.SecretAccessKey, SessionToken: id.SessionToken}
 	if err := sigv4.Verify(r, p, creds, e.cfg.Clock.Now()); err != nil {
 		var se *sigv4.Error
 		if errors.As(err, &se) {
-			return authError(proto, se.Reason, se.Msg)
+			return nil, authError(proto, se.Reason, se.Msg)
 		}
-		return authError(proto, sigv4.ReasonSignatureMismatch, err.Error())
+		return nil, authError(proto, sigv4.ReasonSignatureMismatch, err.Error())
 	}
 	c.Account, c.CallerARN, c.UserID = id.Account, id.ARN, id.UserID
-	return nil
+	return &creds, nil
 }
 
 // authAnswer is what AWS answers for one authentication failure in each

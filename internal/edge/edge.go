@@ -6,7 +6,9 @@
 //
 //  1. assigns a request id and sets the id headers the service uses;
 //  2. reads the SigV4 scope (cheap, no crypto) and routes (route.go);
-//  3. authenticates (auth.go);
+//  3. authenticates (auth.go) and wraps the body so the service reads
+//     what the client meant: aws-chunked decoded, signatures, declared
+//     hashes and trailing checksums checked (body.go);
 //  4. finds the operation with the protocol's codec (unknown → the
 //     protocol's error, modelled-but-unimplemented → 501 NotImplemented);
 //  5. decodes and validates the input against the model;
@@ -268,8 +270,15 @@ func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	// Authenticate first: it may read (and restore) the body to hash it,
 	// and an unauthenticated caller learns nothing about operations.
-	if aerr := e.authenticate(r.Context(), r, parsed, c); aerr != nil {
+	creds, aerr := e.authenticate(r.Context(), r, parsed, c)
+	if aerr != nil {
 		codec.EncodeError(c, w, resolved(c, aerr))
+		return
+	}
+	// The service reads the body the client meant: aws-chunked decoded,
+	// every check on it reported as the protocol's error (body.go).
+	if berr := prepareBody(r, parsed, creds, c.API.Protocol()); berr != nil {
+		codec.EncodeError(c, w, resolved(c, berr))
 		return
 	}
 	op, err := codec.Operation(c, r)

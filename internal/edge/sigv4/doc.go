@@ -27,7 +27,8 @@
 // presigned URLs, and otherwise the SHA-256 of the body, which Verify reads
 // and puts back. Verify does not read a body whose hash is declared:
 // CheckedBody holds the body to a declared hex hash as the service reads
-// it, and ChunkVerifier checks aws-chunked chunk signatures for the decoder.
+// it, and ChunkVerifier checks aws-chunked chunk and trailer signatures for
+// the decoder (package edge/awschunked).
 //
 // Every failure is an *Error whose Reason the edge maps to the protocol's
 // error code (IncompleteSignature, InvalidSignatureException,

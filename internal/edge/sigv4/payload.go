@@ -1,7 +1,6 @@
 package sigv4
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -9,9 +8,6 @@ import (
 	"hash"
 	"io"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // IsStreaming reports whether a payload hash announces an aws-chunked body
@@ -19,44 +15,78 @@ import (
 // each chunk verified with a ChunkVerifier.
 func IsStreaming(payloadHash string) bool { return strings.HasPrefix(payloadHash, "STREAMING-") }
 
-// ChunkVerifier checks the chunk signatures of an aws-chunked body sent with
+// ChunkVerifier checks the signatures of an aws-chunked body sent with
 // X-Amz-Content-Sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]. Each
 // chunk's signature signs the previous signature (the first: the request's
 // own, the "seed") and the chunk's SHA-256:
 //
-//	AWS4-HMAC-SHA256-PAYLOAD\n<X-Amz-Date>\n<scope>\n<previous>\nSHA256("")\nSHA256(chunk)
+//	AWS4-HMAC-SHA256-PAYLOAD\n<X-Amz-Date>\n<scope>\n<previous>\nSHA256("")\nhex(SHA256(chunk))
 //
-// which is the SDK's event-stream string to sign with empty headers, so the
-// SDK's StreamSigner computes it. This is the hook for the aws-chunked
-// decoder (not part of this package): call Verify for every chunk in order,
-// the final zero-length chunk included. Trailer signatures
-// (AWS4-HMAC-SHA256-TRAILER) are not covered yet.
+// and the trailing headers of the -TRAILER form are signed once more,
+// chained to the final (empty) chunk's signature:
+//
+//	AWS4-HMAC-SHA256-TRAILER\n<X-Amz-Date>\n<scope>\n<previous>\nhex(SHA256(trailers))
+//
+// where trailers is every trailing header but the signature as
+// "name:value\n". The aws-chunked decoder (package awschunked) calls
+// VerifySum for every chunk in order, the final zero-length chunk included,
+// then VerifyTrailer. A ChunkVerifier is not safe for concurrent use.
 type ChunkVerifier struct {
-	signer *v4.StreamSigner
-	p      *Parsed
+	key    []byte // the request's signing key
+	prefix string // "<X-Amz-Date>\n<scope>\n", shared by every string to sign
+	prev   string // the previous signature, hex
 }
 
 // NewChunkVerifier starts the chain at the request's signature; call it
 // after Verify accepted the request.
 func NewChunkVerifier(p *Parsed, creds Credentials) (*ChunkVerifier, error) {
-	seed, err := hex.DecodeString(p.Signature)
-	if err != nil || p.Kind != Header {
+	if _, err := hex.DecodeString(p.Signature); err != nil || p.Kind != Header || len(p.Signature) != hexSHA256Len {
 		return nil, malformed("aws-chunked signatures need a SigV4 Authorization header")
 	}
-	c := aws.Credentials{AccessKeyID: p.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}
-	return &ChunkVerifier{signer: v4.NewStreamSigner(c, p.Service, p.Region, seed), p: p}, nil
+	amzDate := p.amzDate
+	if amzDate == "" {
+		amzDate = p.Date.UTC().Format(timeFormat)
+	}
+	key := hmacSHA256([]byte("AWS4"+creds.SecretAccessKey), p.scopeDate)
+	key = hmacSHA256(key, p.Region)
+	key = hmacSHA256(key, p.Service)
+	key = hmacSHA256(key, terminator)
+	return &ChunkVerifier{
+		key:    key,
+		prefix: amzDate + "\n" + p.scopeDate + "/" + p.Region + "/" + p.Service + "/" + terminator + "\n",
+		prev:   strings.ToLower(p.Signature),
+	}, nil
 }
 
 // Verify checks one chunk against its chunk-signature (hex).
 func (c *ChunkVerifier) Verify(chunk []byte, signature string) error {
+	sum := sha256.Sum256(chunk)
+	return c.VerifySum(sum[:], signature)
+}
+
+// VerifySum checks the next chunk, given as its SHA-256 (so a decoder can
+// hash a chunk as it streams instead of holding it), against its
+// chunk-signature (hex). The chain moves on only when the signature
+// matches.
+func (c *ChunkVerifier) VerifySum(sum []byte, signature string) error {
+	return c.check("AWS4-HMAC-SHA256-PAYLOAD\n"+c.prefix+c.prev+"\n"+emptySHA256+"\n"+hex.EncodeToString(sum), signature)
+}
+
+// VerifyTrailer checks x-amz-trailer-signature against the trailing headers
+// in their signed form ("name:value\n" each, as sent, without the
+// signature itself).
+func (c *ChunkVerifier) VerifyTrailer(trailers []byte, signature string) error {
+	sum := sha256.Sum256(trailers)
+	return c.check("AWS4-HMAC-SHA256-TRAILER\n"+c.prefix+c.prev+"\n"+hex.EncodeToString(sum[:]), signature)
+}
+
+func (c *ChunkVerifier) check(stringToSign, signature string) error {
+	want := hmacSHA256(c.key, stringToSign)
 	got, err := hex.DecodeString(signature)
-	if err != nil {
-		got = nil
-	}
-	want, err := c.signer.GetSignature(context.Background(), nil, chunk, c.p.Date)
 	if err != nil || subtle.ConstantTimeCompare(got, want) != 1 {
-		return &Error{Reason: ReasonSignatureMismatch, Msg: MsgSignatureMismatch, SignatureProvided: signature}
+		return &Error{Reason: ReasonSignatureMismatch, Msg: MsgSignatureMismatch, StringToSign: stringToSign, SignatureProvided: signature}
 	}
+	c.prev = hex.EncodeToString(want)
 	return nil
 }
 

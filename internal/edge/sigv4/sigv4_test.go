@@ -730,3 +730,45 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// ChunkVerifier agrees with aws-sdk-go-v2's StreamSigner (an independent
+// implementation) over a chain of chunks of every size, and moves along
+// the chain only on a match.
+func TestChunkVerifierMatchesSDKStreamSigner(t *testing.T) {
+	creds := Credentials{AccessKeyID: "AKIDCHUNK", SecretAccessKey: "chunk-secret"}
+	r, _ := http.NewRequest("PUT", "http://127.0.0.1:4566/b/k", nil)
+	r.Header.Set("X-Amz-Content-Sha256", StreamingPayload)
+	when := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}, r, StreamingPayload, "s3", "eu-west-1", when); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Parse(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, _ := hex.DecodeString(p.Signature)
+	ss := v4.NewStreamSigner(aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}, "s3", "eu-west-1", seed)
+	cv, err := NewChunkVerifier(p, creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range []int{65536, 8192, 1, 0} {
+		chunk := bytes.Repeat([]byte{byte('a' + i)}, n)
+		sig, err := ss.GetSignature(context.Background(), nil, chunk, when)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A wrong signature first: refused, and the chain stays put.
+		if ReasonOf(cv.Verify(chunk, strings.Repeat("0", 64))) != ReasonSignatureMismatch {
+			t.Fatalf("chunk %d: a zero signature passed", i)
+		}
+		sum := sha256.Sum256(chunk)
+		if err := cv.VerifySum(sum[:], hex.EncodeToString(sig)); err != nil {
+			t.Fatalf("chunk %d (%d bytes): %v", i, n, err)
+		}
+	}
+	// Presigned and V2 requests have no chain to start.
+	if _, err := NewChunkVerifier(&Parsed{Kind: Presigned, Signature: hex.EncodeToString(seed)}, creds); err == nil {
+		t.Error("presigned request accepted as a chunk seed")
+	}
+}

@@ -26,7 +26,7 @@ type Credentials struct {
 // back into r.Body), so the caller should have bounded the body size. A
 // declared hash is trusted as the signed payload hash; CheckedBody verifies
 // a hex one against the body as the service reads it, and ChunkVerifier
-// covers STREAMING-AWS4-HMAC-SHA256-PAYLOAD bodies.
+// covers STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER] bodies.
 //
 // Failures are *Error. A failure to read the body is returned as is.
 func Verify(r *http.Request, p *Parsed, creds Credentials, now time.Time) error {
