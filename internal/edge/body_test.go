@@ -27,7 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"hako/internal/checksum"
+	"hako/internal/protocol/checksum"
 	"hako/internal/clock"
 	"hako/internal/credentials"
 	"hako/internal/edge/sigv4"
@@ -70,7 +70,7 @@ func (s *hashingS3) APIs() []*service.API {
 		if tb, ok := rc.(interface{ Trailer() http.Header }); ok {
 			seen.trailer = tb.Trailer()
 			for k, v := range tb.Trailer() {
-				a, _ := checksum.FromHeader(k)
+				a, _ := checksum.AlgorithmOfHeader(k)
 				out["Checksum"+string(a)] = v[0]
 			}
 		}
@@ -178,7 +178,7 @@ func TestRealClientsThroughEdge(t *testing.T) {
 				t.Fatalf("ETag %s", w.Header().Get("ETag"))
 			}
 			if tr := req.Header.Get("X-Amz-Trailer"); tr != "" {
-				a, _ := checksum.FromHeader(tr)
+				a, _ := checksum.AlgorithmOfHeader(tr)
 				if got := w.Header().Get(tr); got == "" || got != a.Sum(seen.data) || seen.trailer.Get(tr) != got {
 					t.Fatalf("%s: answered %q, service saw %v, want %s", tr, got, seen.trailer, a.Sum(seen.data))
 				}

@@ -43,7 +43,7 @@ import (
 	"strconv"
 	"strings"
 
-	"hako/internal/checksum"
+	"hako/internal/protocol/checksum"
 	"hako/internal/protocol"
 )
 
@@ -117,11 +117,11 @@ func ParseHeaders(payloadHash string, h http.Header) (cfg Config, ok bool, err *
 	if cfg.Trailer {
 		if names := h.Values("X-Amz-Trailer"); len(names) > 0 {
 			declared := strings.Join(names, ",")
-			a, known := checksum.FromHeader(strings.TrimSpace(declared))
+			a, known := checksum.AlgorithmOfHeader(strings.TrimSpace(declared))
 			if !known {
 				return cfg, true, errTrailerUnsupported()
 			}
-			for _, other := range checksum.Algorithms {
+			for _, other := range checksum.TrailerAlgorithms {
 				if h.Get(other.Header()) != "" {
 					return cfg, true, errTwoChecksums()
 				}

@@ -21,7 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
-	"hako/internal/checksum"
+	"hako/internal/protocol/checksum"
 	"hako/internal/edge/awschunked"
 	"hako/internal/edge/sigv4"
 	"hako/internal/protocol"
@@ -144,7 +144,7 @@ func TestRealClients(t *testing.T) {
 				t.Fatalf("decoded %d bytes, want %d", len(got), want)
 			}
 			if name := c.req.Header.Get("X-Amz-Trailer"); name != "" {
-				a, _ := checksum.FromHeader(name)
+				a, _ := checksum.AlgorithmOfHeader(name)
 				v := r.Trailer().Get(name)
 				if v == "" || v != a.Sum(got) {
 					t.Fatalf("trailer %s = %q, want %q", name, v, a.Sum(got))
@@ -204,7 +204,7 @@ func TestRealClientsTampered(t *testing.T) {
 			}
 			// The trailing checksum replaced by another valid one.
 			name := strings.ToLower(c.req.Header.Get("X-Amz-Trailer"))
-			a, _ := checksum.FromHeader(name)
+			a, _ := checksum.AlgorithmOfHeader(name)
 			i := bytes.Index(c.body, []byte(name+":"))
 			end := i + bytes.IndexByte(c.body[i:], '\n')
 			for end > i && (c.body[end-1] == '\r' || c.body[end-1] == '\n') {
@@ -375,7 +375,7 @@ func TestRoundTrip(t *testing.T) {
 		for _, n := range []int{0, 1, 8192, 65536, len(data)} {
 			algs := []checksum.Algorithm{""}
 			if form != awschunked.SignedPayload {
-				algs = append(algs, checksum.Algorithms...)
+				algs = append(algs, checksum.TrailerAlgorithms...)
 			}
 			for _, a := range algs {
 				r, p, b := body(t, form, data[:n], 64<<10, a)

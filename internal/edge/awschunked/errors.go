@@ -1,7 +1,7 @@
 package awschunked
 
 import (
-	"hako/internal/checksum"
+	"hako/internal/protocol/checksum"
 	"hako/internal/protocol"
 )
 

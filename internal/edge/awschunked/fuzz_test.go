@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"testing"
 
-	"hako/internal/checksum"
+	"hako/internal/protocol/checksum"
 	"hako/internal/edge/awschunked"
 	"hako/internal/protocol"
 )
@@ -52,8 +52,8 @@ func FuzzDecode(f *testing.F) {
 		}
 		n, _ := strconv.ParseInt(req.Header.Get("X-Amz-Decoded-Content-Length"), 10, 64)
 		alg := byte(0)
-		if a, ok := checksum.FromHeader(req.Header.Get("X-Amz-Trailer")); ok {
-			for i, v := range checksum.Algorithms {
+		if a, ok := checksum.AlgorithmOfHeader(req.Header.Get("X-Amz-Trailer")); ok {
+			for i, v := range checksum.TrailerAlgorithms {
 				if v == a {
 					alg = byte(i + 1)
 				}
@@ -72,7 +72,7 @@ func FuzzDecode(f *testing.F) {
 			cfg.Trailer = true
 		}
 		if cfg.Trailer && alg > 0 {
-			cfg.Checksum = checksum.Algorithms[int(alg-1)%len(checksum.Algorithms)]
+			cfg.Checksum = checksum.TrailerAlgorithms[int(alg-1)%len(checksum.TrailerAlgorithms)]
 		}
 		if declared < 0 {
 			return // ParseHeaders refuses it before a Reader exists
