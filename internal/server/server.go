@@ -28,6 +28,7 @@ import (
 	"hako/internal/engine"
 	"hako/internal/runtime"
 	"hako/internal/service"
+	"hako/internal/service/events"
 	"hako/internal/service/iam"
 	"hako/internal/service/lambda"
 	"hako/internal/service/logs"
@@ -317,6 +318,7 @@ func newServices(env service.Env, log *slog.Logger, endpoint string, newManager 
 		sts.New(named("sts"), sts.WithRoles(roles)),
 		roles,
 		lambda.New(named("lambda"), invoker, lambda.WithEndpoint(func() string { return endpoint })),
+		events.New(named("events")),
 	}, mgr, nil
 }
 
