@@ -30,6 +30,7 @@ import (
 	"hako/internal/eventbus"
 	"hako/internal/runtime"
 	"hako/internal/service"
+	"hako/internal/service/events"
 	"hako/internal/service/iam"
 	"hako/internal/service/lambda"
 	"hako/internal/service/logs"
@@ -336,6 +337,7 @@ func newServices(env service.Env, log *slog.Logger, endpoint string, newManager 
 		roles,
 		lambda.New(named("lambda"), invoker, lambda.WithEndpoint(func() string { return endpoint })),
 		s3.New(named("s3")),
+		events.New(named("events")),
 	}, mgr, nil
 }
 

@@ -1,0 +1,258 @@
+package events
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"hako/internal/clock"
+	"hako/internal/engine"
+	"hako/internal/protocol"
+	"hako/internal/service"
+)
+
+// defaultBus is the bus every account and region has without creating it.
+const defaultBus = "default"
+
+// maxTargets is how many targets a rule can have.
+const maxTargets = 5
+
+// listLimit is the default and largest page of the List operations.
+const listLimit = 100
+
+// Service is Amazon EventBridge (CloudWatch Events): buses, rules and their
+// targets.
+type Service struct {
+	eng   engine.Engine
+	clock clock.Clock
+	log   *slog.Logger
+
+	// Deliver receives what is due for a target: a scheduled rule's tick or
+	// a matched event, already rendered with the target's Input, InputPath
+	// or InputTransformer. Nil until the durable asynchronous invocation
+	// path exists; see Delivery.
+	Deliver func(ctx context.Context, d Delivery) error
+}
+
+// Interface guards.
+var _ service.Service = (*Service)(nil)
+
+// New builds the service. It starts nothing.
+func New(env service.Env) *Service {
+	s := &Service{eng: env.Engine, clock: env.Clock, log: env.Log}
+	if s.clock == nil {
+		s.clock = clock.Real{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// Name is "events".
+func (s *Service) Name() string { return "events" }
+
+// APIs returns the EventBridge API. Operations without a handler (PutEvents
+// among them, until delivery exists) answer NotImplemented.
+func (s *Service) APIs() []*service.API {
+	return []*service.API{{
+		ModelName: ModelName,
+		Handlers: map[string]protocol.Handler{
+			"PutRule":               protocol.Op(s.PutRule),
+			"DescribeRule":          protocol.Op(s.DescribeRule),
+			"ListRules":             protocol.Op(s.ListRules),
+			"EnableRule":            protocol.Op(s.EnableRule),
+			"DisableRule":           protocol.Op(s.DisableRule),
+			"DeleteRule":            protocol.Op(s.DeleteRule),
+			"PutTargets":            protocol.Op(s.PutTargets),
+			"RemoveTargets":         protocol.Op(s.RemoveTargets),
+			"ListTargetsByRule":     protocol.Op(s.ListTargetsByRule),
+			"ListRuleNamesByTarget": protocol.Op(s.ListRuleNamesByTarget),
+			"TestEventPattern":      protocol.Op(s.TestEventPattern),
+			"TagResource":           protocol.Op(s.TagResource),
+			"UntagResource":         protocol.Op(s.UntagResource),
+			"ListTagsForResource":   protocol.Op(s.ListTagsForResource),
+			"CreateEventBus":        protocol.Op(s.CreateEventBus),
+			"DescribeEventBus":      protocol.Op(s.DescribeEventBus),
+			"ListEventBuses":        protocol.Op(s.ListEventBuses),
+			"DeleteEventBus":        protocol.Op(s.DeleteEventBus),
+		},
+	}}
+}
+
+// scope is the account and region a request acts in.
+type scope struct{ account, region string }
+
+func scopeOf(ctx context.Context) scope {
+	c := protocol.CallFrom(ctx)
+	return scope{account: c.Account, region: c.Region}
+}
+
+func (sc scope) prefix() string { return "events/" + sc.account + "/" + sc.region + "/" }
+
+// Keys: bus records under b/NAME, rule records (with their targets) under
+// r/BUS 00 RULE, so one bus's rules are one range in name order. Bus names
+// never contain 00.
+func (sc scope) busKey(bus string) []byte { return []byte(sc.prefix() + "b/" + bus) }
+func (sc scope) busesPrefix() []byte      { return []byte(sc.prefix() + "b/") }
+func (sc scope) ruleKey(bus, rule string) []byte {
+	return []byte(sc.prefix() + "r/" + bus + "\x00" + rule)
+}
+func (sc scope) rulesPrefix(bus string) []byte { return []byte(sc.prefix() + "r/" + bus + "\x00") }
+
+func (sc scope) busARN(bus string) string {
+	return "arn:aws:events:" + sc.region + ":" + sc.account + ":event-bus/" + bus
+}
+
+func (sc scope) ruleARN(bus, rule string) string {
+	if bus == defaultBus {
+		return "arn:aws:events:" + sc.region + ":" + sc.account + ":rule/" + rule
+	}
+	return "arn:aws:events:" + sc.region + ":" + sc.account + ":rule/" + bus + "/" + rule
+}
+
+// busName resolves an EventBusName parameter: empty is the default bus, an
+// ARN names its bus.
+func busName(nameOrARN string) string {
+	if nameOrARN == "" {
+		return defaultBus
+	}
+	if i := strings.Index(nameOrARN, ":event-bus/"); strings.HasPrefix(nameOrARN, "arn:") && i >= 0 {
+		return nameOrARN[i+len(":event-bus/"):]
+	}
+	return nameOrARN
+}
+
+// busRecord is a custom bus (the default bus has none).
+type busRecord struct {
+	Name         string    `json:"name"`
+	Description  string    `json:"description,omitempty"`
+	Created      time.Time `json:"created"`
+	LastModified time.Time `json:"lastModified"`
+	Tags         []Tag     `json:"tags,omitempty"`
+}
+
+// ruleRecord is a rule with its targets, kept together so that every
+// operation on a rule is one read and one write of one key.
+type ruleRecord struct {
+	Name               string    `json:"name"`
+	Bus                string    `json:"bus"`
+	EventPattern       string    `json:"eventPattern,omitempty"`
+	ScheduleExpression string    `json:"scheduleExpression,omitempty"`
+	State              string    `json:"state"`
+	Description        string    `json:"description,omitempty"`
+	RoleArn            string    `json:"roleArn,omitempty"`
+	CreatedBy          string    `json:"createdBy"`
+	Created            time.Time `json:"created"`
+	// ScheduleAnchor is when rate ticks are counted from: the rule's
+	// creation, or its last change of schedule or enabling (see doc.go).
+	ScheduleAnchor time.Time `json:"scheduleAnchor,omitzero"`
+	Tags           []Tag     `json:"tags,omitempty"`
+	Targets        []Target  `json:"targets,omitempty"` // sorted by Id
+}
+
+func getJSON(r engine.Reader, key []byte, v any) (bool, error) {
+	b, err := r.Get(key)
+	if errors.Is(err, engine.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return false, fmt.Errorf("events: record %q: %w", key, err)
+	}
+	return true, nil
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// busExists reports whether bus exists (the default bus always does).
+func busExists(r engine.Reader, sc scope, bus string) (bool, error) {
+	if bus == defaultBus {
+		return true, nil
+	}
+	var b busRecord
+	return getJSON(r, sc.busKey(bus), &b)
+}
+
+func errBusNotFound(bus string) error {
+	return ErrResourceNotFound("Event bus %s does not exist.", bus)
+}
+
+func errRuleNotFound(rule, bus string) error {
+	return ErrResourceNotFound("Rule %s does not exist on EventBus %s.", rule, bus)
+}
+
+func errValidation(format string, args ...any) error {
+	return protocol.Errorf("ValidationException", format, args...)
+}
+
+// getRule reads a rule, with AWS's errors for a missing bus or rule.
+func getRule(r engine.Reader, sc scope, bus, name string) (*ruleRecord, error) {
+	var rec ruleRecord
+	ok, err := getJSON(r, sc.ruleKey(bus, name), &rec)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return &rec, nil
+	}
+	if exists, err := busExists(r, sc, bus); err != nil {
+		return nil, err
+	} else if !exists {
+		return nil, errBusNotFound(bus)
+	}
+	return nil, errRuleNotFound(name, bus)
+}
+
+// update runs an engine transaction; one that kept conflicting becomes the
+// retryable ConcurrentModificationException.
+func (s *Service) update(ctx context.Context, fn func(tx engine.Txn) error) error {
+	err := s.eng.Update(ctx, fn)
+	if errors.Is(err, engine.ErrConflict) {
+		return ErrConcurrentModification("Another operation changed the resource; retry.")
+	}
+	return err
+}
+
+// Page tokens are the last name returned, opaque to clients.
+func encodeToken(last string) string { return base64.RawURLEncoding.EncodeToString([]byte(last)) }
+
+func decodeToken(tok string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(b) == 0 {
+		return "", errValidation("The NextToken is not valid.")
+	}
+	return string(b), nil
+}
+
+func limitOf(l *int32) int {
+	if l == nil || *l <= 0 || *l > listLimit {
+		return listLimit
+	}
+	return int(*l)
+}
+
+// prefixEnd is the first key after every key starting with p.
+func prefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
