@@ -117,6 +117,10 @@ func ReadBody(dst []byte, r *http.Request) ([]byte, error) {
 		}
 		if err != nil {
 			var tooLarge *http.MaxBytesError
+			var aws *protocol.Error
+			if errors.As(err, &aws) {
+				return dst, aws // the edge's verdict on the body (payload hash, chunk signature)
+			}
 			if errors.As(err, &tooLarge) {
 				return dst, protocol.Errorf("RequestEntityTooLargeException", "Request must be smaller than %d bytes for the operation.", tooLarge.Limit)
 			}

@@ -49,6 +49,7 @@
 package query
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -99,6 +100,10 @@ func params(r *http.Request) (url.Values, error) {
 	if r.Body != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 		if err != nil {
+			var aws *protocol.Error
+			if errors.As(err, &aws) {
+				return nil, aws // the edge's verdict on the body
+			}
 			return nil, protocol.Errorf("IncompleteBody", "The request body could not be read: %v", err)
 		}
 		if len(body) > MaxBodyBytes {
