@@ -107,6 +107,31 @@ func errS3CodeNotSupported() error {
 	return ErrInvalidParameterValue("Code from S3 (S3Bucket/S3Key) is not supported by hako yet: upload the deployment package as ZipFile (aws lambda create-function --zip-file fileb://function.zip).")
 }
 
+// checkUnsupported refuses configuration hako cannot honour, naming it,
+// rather than store it and behave as if it were not there.
+func checkUnsupported(snap *SnapStart, fs []FileSystemConfig, capacity *CapacityProviderConfig, durable *DurableConfig, codeSigning, publishTo string, tenancy *TenancyConfig) error {
+	var what string
+	switch {
+	case snap != nil && snap.ApplyOn != "" && snap.ApplyOn != "None":
+		what = "SnapStart (ApplyOn " + snap.ApplyOn + ")"
+	case len(fs) > 0:
+		what = "FileSystemConfigs (EFS mounts)"
+	case capacity != nil:
+		what = "CapacityProviderConfig"
+	case durable != nil:
+		what = "DurableConfig (durable functions)"
+	case codeSigning != "":
+		what = "CodeSigningConfigArn (code signing)"
+	case publishTo != "":
+		what = "PublishTo"
+	case tenancy != nil:
+		what = "TenancyConfig"
+	default:
+		return nil
+	}
+	return protocol.Errorf("NotImplemented", "%s is not implemented by hako: remove it from the request.", what)
+}
+
 func errImageNotSupported() error {
 	return ErrInvalidParameterValue("Container images (PackageType Image) are not supported by hako: package the function as a .zip file (PackageType Zip).")
 }

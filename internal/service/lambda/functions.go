@@ -81,6 +81,9 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 	if in.PackageType == "Image" || code.ImageUri != "" {
 		return nil, errImageNotSupported()
 	}
+	if err := checkUnsupported(in.SnapStart, in.FileSystemConfigs, in.CapacityProviderConfig, in.DurableConfig, in.CodeSigningConfigArn, in.PublishTo, in.TenancyConfig); err != nil {
+		return nil, err
+	}
 	if in.Runtime != "" {
 		if err := s.checkRuntime(in.Runtime); err != nil {
 			return nil, err
@@ -452,6 +455,9 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 	}
 	if in.ImageConfig != nil {
 		return nil, errImageNotSupported()
+	}
+	if err := checkUnsupported(in.SnapStart, in.FileSystemConfigs, in.CapacityProviderConfig, in.DurableConfig, "", "", nil); err != nil {
+		return nil, err
 	}
 	if in.Runtime != "" {
 		if err := s.checkRuntime(in.Runtime); err != nil {

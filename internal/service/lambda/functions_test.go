@@ -543,3 +543,22 @@ func TestDeleteFunction(t *testing.T) {
 	f.clk.Advance(0)
 	f.nothingStored(t)
 }
+
+// Configuration hako cannot honour is refused, named, with nothing stored.
+func TestUnsupportedConfigurationIsNamed(t *testing.T) {
+	f := newFixture(t)
+	r := f.createReq("fn", pyZip(t, "def handler(e, c):\n    return 1\n"))
+	r.SnapStart = &SnapStart{ApplyOn: "PublishedVersions"}
+	_, err := f.s.CreateFunction(f.ctx, r)
+	wantErr(t, err, "NotImplemented", 501, "SnapStart (ApplyOn PublishedVersions) is not implemented by hako...")
+	f.nothingStored(t)
+	f.create(t, "fn")
+	_, err = f.s.UpdateFunctionConfiguration(f.ctx, &UpdateFunctionConfigurationRequest{FunctionName: "fn",
+		FileSystemConfigs: []FileSystemConfig{{Arn: "arn:aws:elasticfilesystem:eu-west-1:123456789012:access-point/fsap-1", LocalMountPath: "/mnt/efs"}}})
+	wantErr(t, err, "NotImplemented", 501, "FileSystemConfigs (EFS mounts) is not implemented by hako...")
+	r = f.createReq("fn2", pyZip(t, ""))
+	r.SnapStart = &SnapStart{ApplyOn: "None"}
+	if _, err := f.s.CreateFunction(f.ctx, r); err != nil {
+		t.Errorf("SnapStart None refused: %v", err)
+	}
+}
