@@ -27,12 +27,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"hako/internal/protocol/checksum"
 	"hako/internal/clock"
 	"hako/internal/credentials"
 	"hako/internal/edge/sigv4"
 	"hako/internal/engine"
 	"hako/internal/protocol"
+	"hako/internal/protocol/checksum"
 	"hako/internal/service"
 )
 

@@ -146,3 +146,16 @@ type Blob interface {
 	io.ReaderAt
 	Size() int64
 }
+
+// PrefixEnd returns the smallest key greater than every key that begins
+// with p (nil when there is none): the end of a Scan over a prefix.
+func PrefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xFF {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}

@@ -301,7 +301,7 @@ func (b *Bus) dispatch(ctx context.Context) {
 	full := false
 	err := b.eng.View(func(r engine.Reader) error {
 		p := []byte(keyPrefix)
-		return r.Scan(p, prefixEnd(p), false, func(k, v []byte) (bool, error) {
+		return r.Scan(p, engine.PrefixEnd(p), false, func(k, v []byte) (bool, error) {
 			if bytes.Compare(k, end) >= 0 {
 				m, err := decode(v)
 				if err == nil {
@@ -456,7 +456,7 @@ func (b *Bus) Pending(kind string) ([]*Message, error) {
 	var out []*Message
 	err := b.eng.View(func(r engine.Reader) error {
 		p := []byte(keyPrefix)
-		return r.Scan(p, prefixEnd(p), false, func(k, v []byte) (bool, error) {
+		return r.Scan(p, engine.PrefixEnd(p), false, func(k, v []byte) (bool, error) {
 			m, err := decode(v)
 			if err != nil {
 				return false, err
@@ -490,15 +490,4 @@ func newID(now time.Time) string {
 	var r [8]byte
 	rand.Read(r[:])
 	return fmt.Sprintf("%012x", uint64(now.UnixMilli())) + hex.EncodeToString(r[:])
-}
-
-func prefixEnd(p []byte) []byte {
-	end := bytes.Clone(p)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xFF {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil
 }

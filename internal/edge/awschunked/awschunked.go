@@ -43,8 +43,8 @@ import (
 	"strconv"
 	"strings"
 
-	"hako/internal/protocol/checksum"
 	"hako/internal/protocol"
+	"hako/internal/protocol/checksum"
 )
 
 // The X-Amz-Content-Sha256 values of aws-chunked bodies.

@@ -21,10 +21,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
-	"hako/internal/protocol/checksum"
 	"hako/internal/edge/awschunked"
 	"hako/internal/edge/sigv4"
 	"hako/internal/protocol"
+	"hako/internal/protocol/checksum"
 )
 
 // The keys the captured clients signed with (testdata/clients/README.md).

@@ -1,8 +1,8 @@
 package awschunked
 
 import (
-	"hako/internal/protocol/checksum"
 	"hako/internal/protocol"
+	"hako/internal/protocol/checksum"
 )
 
 // S3's answers to bad aws-chunked requests. Each carries its status so it

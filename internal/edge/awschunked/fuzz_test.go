@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"testing"
 
-	"hako/internal/protocol/checksum"
 	"hako/internal/edge/awschunked"
 	"hako/internal/protocol"
+	"hako/internal/protocol/checksum"
 )
 
 var fuzzForms = []string{awschunked.SignedPayload, awschunked.SignedPayloadTrailer, awschunked.UnsignedPayloadTrailer}

@@ -63,7 +63,7 @@ func (s *Service) ListEventBuses(ctx context.Context, in *ListEventBusesRequest)
 	sc := scopeOf(ctx)
 	buses := []EventBus{}
 	err := s.eng.View(func(r engine.Reader) error {
-		return r.Scan(sc.busesPrefix(), prefixEnd(sc.busesPrefix()), false, func(k, v []byte) (bool, error) {
+		return r.Scan(sc.busesPrefix(), engine.PrefixEnd(sc.busesPrefix()), false, func(k, v []byte) (bool, error) {
 			var rec busRecord
 			if err := json.Unmarshal(v, &rec); err != nil {
 				return false, fmt.Errorf("events: bus record %q: %w", k, err)
@@ -106,7 +106,7 @@ func (s *Service) DeleteEventBus(ctx context.Context, in *DeleteEventBusRequest)
 	err := s.update(ctx, func(tx engine.Txn) error {
 		tx.Delete(sc.busKey(in.Name))
 		p := sc.rulesPrefix(in.Name)
-		tx.DeleteRange(p, prefixEnd(p))
+		tx.DeleteRange(p, engine.PrefixEnd(p))
 		return nil
 	})
 	if err != nil {

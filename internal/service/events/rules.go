@@ -117,7 +117,7 @@ func (s *Service) ListRules(ctx context.Context, in *ListRulesRequest) (*ListRul
 // follows the page.
 func (s *Service) scanRules(sc scope, bus, prefix, token string, limit int, match func(*ruleRecord) bool, add func(*ruleRecord)) (string, error) {
 	start := append(sc.rulesPrefix(bus), prefix...)
-	end := prefixEnd(start)
+	end := engine.PrefixEnd(start)
 	if token != "" {
 		last, err := decodeToken(token)
 		if err != nil {

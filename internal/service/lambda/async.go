@@ -314,7 +314,7 @@ func (s *Service) FailedEvents(account, region string) ([]FailedEvent, error) {
 	out := []FailedEvent{}
 	err := s.eng.View(func(r engine.Reader) error {
 		p := sc.failuresPrefix()
-		return r.Scan(p, prefixEnd(p), false, func(k, v []byte) (bool, error) {
+		return r.Scan(p, engine.PrefixEnd(p), false, func(k, v []byte) (bool, error) {
 			var f failureRecord
 			if err := json.Unmarshal(v, &f); err != nil {
 				return false, err

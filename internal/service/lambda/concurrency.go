@@ -107,7 +107,7 @@ func (s *Service) GetAccountSettings(ctx context.Context, in *GetAccountSettings
 			return err
 		}
 		p := sc.functionsPrefix()
-		return r.Scan(p, prefixEnd(p), false, func(k, v []byte) (bool, error) {
+		return r.Scan(p, engine.PrefixEnd(p), false, func(k, v []byte) (bool, error) {
 			rec, err := decodeRecord(v)
 			if err != nil {
 				return false, err

@@ -259,7 +259,7 @@ func (s *Service) ListFunctionEventInvokeConfigs(ctx context.Context, in *ListFu
 	}
 	limit := pageSize(in.MaxItems)
 	start := ref.sc.eventConfigsPrefix(ref.name)
-	end := prefixEnd(start)
+	end := engine.PrefixEnd(start)
 	if in.Marker != "" {
 		after, err := decodeMarker(in.Marker)
 		if err != nil {

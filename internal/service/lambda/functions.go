@@ -288,7 +288,7 @@ func (s *Service) ListFunctions(ctx context.Context, in *ListFunctionsRequest) (
 		limit = min(int(*in.MaxItems), maxListItems)
 	}
 	start := sc.functionsPrefix()
-	end := prefixEnd(start)
+	end := engine.PrefixEnd(start)
 	if in.Marker != "" {
 		after, err := decodeMarker(in.Marker)
 		if err != nil {

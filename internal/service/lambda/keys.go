@@ -1,7 +1,6 @@
 package lambda
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -81,19 +80,6 @@ func parseFunctionKey(k []byte) (scope, string, bool) {
 		return scope{}, "", false
 	}
 	return scope{account: parts[0], region: parts[1]}, parts[3], true
-}
-
-// prefixEnd returns the smallest key greater than every key that begins
-// with p (nil when there is none).
-func prefixEnd(p []byte) []byte {
-	end := bytes.Clone(p)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xFF {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil
 }
 
 // functionRecord is the value stored at a function key: $LATEST's
@@ -210,7 +196,7 @@ func mustJSON(v any) []byte {
 func reservedSum(r engine.Reader, sc scope, skip string) (int, error) {
 	sum := 0
 	p := sc.reservedPrefix()
-	err := r.Scan(p, prefixEnd(p), false, func(k, v []byte) (bool, error) {
+	err := r.Scan(p, engine.PrefixEnd(p), false, func(k, v []byte) (bool, error) {
 		if string(k[len(p):]) == skip {
 			return true, nil
 		}

@@ -388,13 +388,13 @@ func (s *Service) ListLayers(ctx context.Context, in *ListLayersRequest) (*ListL
 	f := layerFilter{in.CompatibleRuntime, in.CompatibleArchitecture}
 	limit := listLimit(in.MaxItems)
 	start := sc.layersPrefix()
-	end := prefixEnd(start)
+	end := engine.PrefixEnd(start)
 	if in.Marker != "" {
 		after, err := decodeMarker(in.Marker)
 		if err != nil {
 			return nil, err
 		}
-		start = prefixEnd(sc.layerPrefix(after))
+		start = engine.PrefixEnd(sc.layerPrefix(after))
 	}
 	out := &ListLayersResponse{Layers: []LayersListItem{}}
 	var cur string               // the layer being read
@@ -452,7 +452,7 @@ func (s *Service) ListLayerVersions(ctx context.Context, in *ListLayerVersionsRe
 	f := layerFilter{in.CompatibleRuntime, in.CompatibleArchitecture}
 	limit := listLimit(in.MaxItems)
 	start := ln.sc.layerPrefix(ln.name)
-	end := prefixEnd(start)
+	end := engine.PrefixEnd(start)
 	if in.Marker != "" {
 		b, err := base64.RawURLEncoding.DecodeString(in.Marker)
 		v, perr := strconv.ParseInt(string(b), 10, 64)
@@ -540,7 +540,7 @@ func layerReferenced(r engine.Reader, arn string) (bool, error) {
 	needle := mustJSON(arn)
 	found := false
 	p := []byte(keyRoot)
-	err := r.Scan(p, prefixEnd(p), false, func(k, v []byte) (bool, error) {
+	err := r.Scan(p, engine.PrefixEnd(p), false, func(k, v []byte) (bool, error) {
 		if isLayerKey(k) {
 			return true, nil
 		}
@@ -579,7 +579,7 @@ func (s *Service) sweepLayers(ctx context.Context) {
 		var tombs []tomb
 		var others [][]byte
 		p := []byte(keyRoot)
-		err := tx.Scan(p, prefixEnd(p), false, func(k, v []byte) (bool, error) {
+		err := tx.Scan(p, engine.PrefixEnd(p), false, func(k, v []byte) (bool, error) {
 			if !isLayerKey(k) {
 				others = append(others, bytes.Clone(v))
 				return true, nil

@@ -221,7 +221,7 @@ func (s *Service) Start(ctx context.Context) error {
 	reserved := map[string]int{}
 	err := s.eng.View(func(r engine.Reader) error {
 		p := []byte(keyRoot)
-		return r.Scan(p, prefixEnd(p), false, func(k, v []byte) (bool, error) {
+		return r.Scan(p, engine.PrefixEnd(p), false, func(k, v []byte) (bool, error) {
 			sc, name, ok := parseFunctionKey(k)
 			if !ok {
 				return true, nil

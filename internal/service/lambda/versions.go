@@ -274,7 +274,7 @@ func (s *Service) ListVersionsByFunction(ctx context.Context, in *ListVersionsBy
 			return ref.notFound()
 		}
 		start := ref.sc.versionsPrefix(ref.name)
-		end := prefixEnd(start)
+		end := engine.PrefixEnd(start)
 		if after == "" {
 			add(latest)
 		} else if n, err := strconv.Atoi(after); err == nil {
@@ -528,7 +528,7 @@ func (s *Service) ListAliases(ctx context.Context, in *ListAliasesRequest) (*Lis
 	limit := pageSize(in.MaxItems)
 	out := &ListAliasesResponse{Aliases: []AliasConfiguration{}}
 	start := ref.sc.aliasesPrefix(ref.name)
-	end := prefixEnd(start)
+	end := engine.PrefixEnd(start)
 	if in.Marker != "" {
 		after, err := decodeMarker(in.Marker)
 		if err != nil {
@@ -601,7 +601,7 @@ func (s *Service) deleteVersion(ctx context.Context, ref fnRef) error {
 		}
 		var users []string
 		p := ref.sc.aliasesPrefix(ref.name)
-		err = tx.Scan(p, prefixEnd(p), false, func(k, val []byte) (bool, error) {
+		err = tx.Scan(p, engine.PrefixEnd(p), false, func(k, val []byte) (bool, error) {
 			a := new(aliasRecord)
 			if err := json.Unmarshal(val, a); err != nil {
 				return false, err
@@ -649,7 +649,7 @@ func blobsInUse(r engine.Reader, sc scope, latest *functionRecord) (map[string]b
 		used[latest.Code.Blob] = true
 	}
 	p := sc.versionsPrefix(latest.Name)
-	err := r.Scan(p, prefixEnd(p), false, func(k, v []byte) (bool, error) {
+	err := r.Scan(p, engine.PrefixEnd(p), false, func(k, v []byte) (bool, error) {
 		rec, err := decodeRecord(v)
 		if err != nil {
 			return false, err
@@ -666,7 +666,7 @@ func blobsInUse(r engine.Reader, sc scope, latest *functionRecord) (map[string]b
 func deleteAllOf(tx engine.Txn, sc scope, name string) ([]string, error) {
 	var blobs []string
 	p := sc.versionsPrefix(name)
-	err := tx.Scan(p, prefixEnd(p), false, func(k, v []byte) (bool, error) {
+	err := tx.Scan(p, engine.PrefixEnd(p), false, func(k, v []byte) (bool, error) {
 		rec, err := decodeRecord(v)
 		if err != nil {
 			return false, err
@@ -678,7 +678,7 @@ func deleteAllOf(tx engine.Txn, sc scope, name string) ([]string, error) {
 		return nil, err
 	}
 	for _, p := range [][]byte{sc.versionsPrefix(name), sc.aliasesPrefix(name), sc.eventConfigsPrefix(name)} {
-		tx.DeleteRange(p, prefixEnd(p))
+		tx.DeleteRange(p, engine.PrefixEnd(p))
 	}
 	slices.Sort(blobs)
 	return slices.Compact(blobs), nil

@@ -243,7 +243,7 @@ func filterStreams(r engine.Reader, sc scope, group string, names []string, pref
 	}
 	sp := sc.streamsPrefix(group)
 	start := append(bytesClone(sp), prefix...)
-	err := r.Scan(start, prefixEnd(start), false, func(k, v []byte) (bool, error) {
+	err := r.Scan(start, engine.PrefixEnd(start), false, func(k, v []byte) (bool, error) {
 		ns, err := decodeStream(k, v, len(sp))
 		out = append(out, ns)
 		return err == nil, err

@@ -67,9 +67,9 @@ func (s *Service) DeleteLogGroup(ctx context.Context, in *DeleteLogGroupRequest)
 		}
 		tx.Delete(sc.groupKey(in.LogGroupName))
 		sp := sc.streamsPrefix(in.LogGroupName)
-		tx.DeleteRange(sp, prefixEnd(sp))
+		tx.DeleteRange(sp, engine.PrefixEnd(sp))
 		ep := sc.groupEventsPrefix(in.LogGroupName)
-		tx.DeleteRange(ep, prefixEnd(ep))
+		tx.DeleteRange(ep, engine.PrefixEnd(ep))
 		return nil
 	})
 	if err != nil {
@@ -87,7 +87,7 @@ func (s *Service) DescribeLogGroups(ctx context.Context, in *DescribeLogGroupsRe
 	limit := limitOf(in.Limit, describeGroupsLimit, describeGroupsLimit)
 	gp := sc.groupsPrefix()
 	start := append(gp, in.LogGroupNamePrefix...)
-	end := prefixEnd(start)
+	end := engine.PrefixEnd(start)
 	if in.NextToken != "" {
 		t, err := decodeToken(in.NextToken, tokGroups)
 		if err != nil {
@@ -187,7 +187,7 @@ func describeGroup(sc scope, g *groupRecord) LogGroup {
 func storedBytes(r engine.Reader, sc scope, group string) (int64, error) {
 	var total int64
 	sp := sc.streamsPrefix(group)
-	err := r.Scan(sp, prefixEnd(sp), false, func(k, v []byte) (bool, error) {
+	err := r.Scan(sp, engine.PrefixEnd(sp), false, func(k, v []byte) (bool, error) {
 		var st streamRecord
 		if err := json.Unmarshal(v, &st); err != nil {
 			return false, fmt.Errorf("logs: stream record %q: %w", k, err)

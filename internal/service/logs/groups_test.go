@@ -2,6 +2,7 @@ package logs
 
 import (
 	"fmt"
+	"hako/internal/engine"
 	"reflect"
 	"testing"
 )
@@ -100,7 +101,7 @@ func TestDeleteLogGroup(t *testing.T) {
 	sc := scope{account: testAccount, region: testRegion}
 	n := 0
 	ep := sc.groupEventsPrefix("g")
-	f.eng.Scan(ep, prefixEnd(ep), false, func(k, v []byte) (bool, error) { n++; return true, nil })
+	f.eng.Scan(ep, engine.PrefixEnd(ep), false, func(k, v []byte) (bool, error) { n++; return true, nil })
 	if n != 0 {
 		t.Errorf("%d event keys left after DeleteLogGroup", n)
 	}

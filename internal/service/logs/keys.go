@@ -79,19 +79,6 @@ func appendName(k []byte, name string) []byte {
 	return append(k, nameTerm...)
 }
 
-// prefixEnd returns the smallest key greater than every key that begins
-// with p (nil when there is none).
-func prefixEnd(p []byte) []byte {
-	end := bytes.Clone(p)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xFF {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil
-}
-
 // keyAfter returns the smallest key greater than k.
 func keyAfter(k []byte) []byte { return append(bytes.Clone(k), 0) }
 

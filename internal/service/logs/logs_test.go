@@ -162,7 +162,7 @@ func TestKeyEncodingOrder(t *testing.T) {
 	// No group's event range contains another group's keys.
 	for i, n := range names {
 		p := sc.groupEventsPrefix(n)
-		end := prefixEnd(p)
+		end := engine.PrefixEnd(p)
 		for j, k := range keys {
 			in := k >= string(p) && k < string(end)
 			if in != (i == j) {

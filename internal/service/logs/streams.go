@@ -51,7 +51,7 @@ func (s *Service) DeleteLogStream(ctx context.Context, in *DeleteLogStreamReques
 		}
 		tx.Delete(sc.streamKey(in.LogGroupName, in.LogStreamName))
 		ep := sc.eventsPrefix(in.LogGroupName, in.LogStreamName)
-		tx.DeleteRange(ep, prefixEnd(ep))
+		tx.DeleteRange(ep, engine.PrefixEnd(ep))
 		return nil
 	})
 	if err != nil {
@@ -135,7 +135,7 @@ func decodeStream(k, v []byte, prefixLen int) (namedStream, error) {
 // streamsByName pages through the stream records in key (= name) order.
 func streamsByName(r engine.Reader, sp []byte, prefix string, desc bool, limit int, after *pageToken) ([]namedStream, bool, error) {
 	start := append(bytesClone(sp), prefix...)
-	end := prefixEnd(start)
+	end := engine.PrefixEnd(start)
 	if after != nil {
 		k := append(bytesClone(sp), after.Name...)
 		if desc {
@@ -170,7 +170,7 @@ func streamsByName(r engine.Reader, sp []byte, prefix string, desc bool, limit i
 // PutLogEvents.
 func streamsByTime(r engine.Reader, sp []byte, desc bool, limit int, after *pageToken) ([]namedStream, bool, error) {
 	var all []namedStream
-	err := r.Scan(sp, prefixEnd(sp), false, func(k, v []byte) (bool, error) {
+	err := r.Scan(sp, engine.PrefixEnd(sp), false, func(k, v []byte) (bool, error) {
 		ns, err := decodeStream(k, v, len(sp))
 		if err != nil {
 			return false, err

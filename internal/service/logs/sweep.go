@@ -105,7 +105,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 		var targets []target
 		err := s.eng.View(func(r engine.Reader) error {
 			gp := sc.groupsPrefix()
-			err := r.Scan(gp, prefixEnd(gp), false, func(k, v []byte) (bool, error) {
+			err := r.Scan(gp, engine.PrefixEnd(gp), false, func(k, v []byte) (bool, error) {
 				var g groupRecord
 				if err := json.Unmarshal(v, &g); err != nil {
 					return false, fmt.Errorf("logs: group record %q: %w", k, err)
@@ -121,7 +121,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 			for i := range targets {
 				t := &targets[i]
 				sp := sc.streamsPrefix(t.group)
-				err := r.Scan(sp, prefixEnd(sp), false, func(k, _ []byte) (bool, error) {
+				err := r.Scan(sp, engine.PrefixEnd(sp), false, func(k, _ []byte) (bool, error) {
 					t.streams = append(t.streams, string(k[len(sp):]))
 					return true, nil
 				})
@@ -180,7 +180,7 @@ func (s *Service) sweepStream(ctx context.Context, sc scope, group, stream strin
 			tx.DeleteRange(prefix, keyAfter(lastKey))
 			st.StoredBytes = max(0, st.StoredBytes-freed)
 			// The first event left, if any, becomes firstEventTimestamp.
-			err = tx.Scan(keyAfter(lastKey), prefixEnd(prefix), false, func(k, _ []byte) (bool, error) {
+			err = tx.Scan(keyAfter(lastKey), engine.PrefixEnd(prefix), false, func(k, _ []byte) (bool, error) {
 				p, err := decodeEventKey(k)
 				if err == nil {
 					st.FirstEvent = p.ts
@@ -207,7 +207,7 @@ func (s *Service) sweepStream(ctx context.Context, sc scope, group, stream strin
 func (s *Service) scopes() ([]scope, error) {
 	var out []scope
 	start := []byte(keyRoot)
-	end := prefixEnd(start)
+	end := engine.PrefixEnd(start)
 	for {
 		var found []byte
 		err := s.eng.Scan(start, end, false, func(k, _ []byte) (bool, error) {
@@ -226,6 +226,6 @@ func (s *Service) scopes() ([]scope, error) {
 		}
 		sc := scope{account: parts[0], region: parts[1]}
 		out = append(out, sc)
-		start = prefixEnd(sc.prefix())
+		start = engine.PrefixEnd(sc.prefix())
 	}
 }

@@ -159,7 +159,7 @@ func (s *Service) ListBuckets(ctx context.Context, in *ListBucketsRequest) (*Lis
 	}
 	p := accountBucketsPrefix(call.Account)
 	start := append(append([]byte{}, p...), in.Prefix...)
-	end := prefixEnd(start)
+	end := engine.PrefixEnd(start)
 	if in.ContinuationToken != "" {
 		after, ok := decodeToken(in.ContinuationToken)
 		if !ok {
@@ -213,7 +213,7 @@ func (s *Service) DeleteBucket(ctx context.Context, in *DeleteBucketRequest) (*s
 		}
 		op := objectsPrefix(in.Bucket)
 		empty := true
-		if err := tx.Scan(op, prefixEnd(op), false, func(k, v []byte) (bool, error) {
+		if err := tx.Scan(op, engine.PrefixEnd(op), false, func(k, v []byte) (bool, error) {
 			empty = false
 			return false, nil
 		}); err != nil {
@@ -224,7 +224,7 @@ func (s *Service) DeleteBucket(ctx context.Context, in *DeleteBucketRequest) (*s
 		}
 		up := uploadsPrefix(in.Bucket)
 		var uploads []string
-		if err := tx.Scan(up, prefixEnd(up), false, func(k, v []byte) (bool, error) {
+		if err := tx.Scan(up, engine.PrefixEnd(up), false, func(k, v []byte) (bool, error) {
 			var u uploadRecord
 			if json.Unmarshal(v, &u) == nil {
 				uploads = append(uploads, u.UploadID)
@@ -235,7 +235,7 @@ func (s *Service) DeleteBucket(ctx context.Context, in *DeleteBucketRequest) (*s
 		}
 		for _, id := range uploads {
 			pp := partsPrefix(id)
-			if err := tx.Scan(pp, prefixEnd(pp), false, func(k, v []byte) (bool, error) {
+			if err := tx.Scan(pp, engine.PrefixEnd(pp), false, func(k, v []byte) (bool, error) {
 				var p partRecord
 				if json.Unmarshal(v, &p) == nil {
 					blobs = append(blobs, p.Blob)
@@ -244,9 +244,9 @@ func (s *Service) DeleteBucket(ctx context.Context, in *DeleteBucketRequest) (*s
 			}); err != nil {
 				return err
 			}
-			tx.DeleteRange(pp, prefixEnd(pp))
+			tx.DeleteRange(pp, engine.PrefixEnd(pp))
 		}
-		tx.DeleteRange(up, prefixEnd(up))
+		tx.DeleteRange(up, engine.PrefixEnd(up))
 		tx.Delete(bucketKey(in.Bucket))
 		tx.Delete(accountBucketKey(b.Account, in.Bucket))
 		return nil

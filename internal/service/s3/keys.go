@@ -1,7 +1,6 @@
 package s3
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -48,19 +47,6 @@ func partsPrefix(uploadID string) []byte { return []byte(keyRoot + "p/" + upload
 
 func partKey(uploadID string, n int32) []byte {
 	return binary.BigEndian.AppendUint32(partsPrefix(uploadID), uint32(n))
-}
-
-// prefixEnd returns the smallest key greater than every key that begins
-// with p (nil when there is none).
-func prefixEnd(p []byte) []byte {
-	end := bytes.Clone(p)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xFF {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil
 }
 
 // bucketRecord is the value at bucketKey.

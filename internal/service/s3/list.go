@@ -35,7 +35,7 @@ func (s *Service) listObjects(ctx context.Context, bucketName, prefix, delimiter
 		}
 		base := objectsPrefix(bucketName)
 		start := append(bytes.Clone(base), prefix...)
-		end := prefixEnd(start)
+		end := engine.PrefixEnd(start)
 		if after != "" {
 			k := append(append(bytes.Clone(base), after...), 0)
 			if bytes.Compare(k, start) > 0 {
@@ -61,7 +61,7 @@ func (s *Service) listObjects(ctx context.Context, bucketName, prefix, delimiter
 						cp := key[:len(prefix)+i+len(delimiter)]
 						l.prefixes = append(l.prefixes, cp)
 						l.last = cp
-						next = prefixEnd(append(bytes.Clone(base), cp...))
+						next = engine.PrefixEnd(append(bytes.Clone(base), cp...))
 						return false, nil
 					}
 				}

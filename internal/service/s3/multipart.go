@@ -259,7 +259,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *UploadPartCopyRequest)
 func readParts(r engine.Reader, uploadID string) (map[int32]*partRecord, error) {
 	parts := map[int32]*partRecord{}
 	pp := partsPrefix(uploadID)
-	err := r.Scan(pp, prefixEnd(pp), false, func(k, v []byte) (bool, error) {
+	err := r.Scan(pp, engine.PrefixEnd(pp), false, func(k, v []byte) (bool, error) {
 		p := new(partRecord)
 		if err := json.Unmarshal(v, p); err != nil {
 			return false, err
@@ -400,7 +400,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 		}
 		tx.Delete(uploadKey(in.Bucket, in.Key, in.UploadId))
 		pp := partsPrefix(in.UploadId)
-		tx.DeleteRange(pp, prefixEnd(pp))
+		tx.DeleteRange(pp, engine.PrefixEnd(pp))
 		tx.Set(objectKey(in.Bucket, in.Key), encodeObject(&rec))
 		return s.record(tx, call, b, "ObjectCreated:CompleteMultipartUpload", in.Bucket, in.Key, &rec)
 	})
@@ -462,7 +462,7 @@ func (s *Service) AbortMultipartUpload(ctx context.Context, in *AbortMultipartUp
 		}
 		tx.Delete(uploadKey(in.Bucket, in.Key, in.UploadId))
 		pp := partsPrefix(in.UploadId)
-		tx.DeleteRange(pp, prefixEnd(pp))
+		tx.DeleteRange(pp, engine.PrefixEnd(pp))
 		return nil
 	})
 	if err != nil {
@@ -497,7 +497,7 @@ func (s *Service) ListParts(ctx context.Context, in *ListPartsRequest) (*ListPar
 		}
 		start := partKey(in.UploadId, marker+1)
 		pp := partsPrefix(in.UploadId)
-		return r.Scan(start, prefixEnd(pp), false, func(k, v []byte) (bool, error) {
+		return r.Scan(start, engine.PrefixEnd(pp), false, func(k, v []byte) (bool, error) {
 			if len(out.Parts) == maxParts {
 				out.IsTruncated = ptr(true)
 				return false, nil
@@ -552,7 +552,7 @@ func (s *Service) ListMultipartUploads(ctx context.Context, in *ListMultipartUpl
 		}
 		base := uploadsPrefix(in.Bucket)
 		start := append(bytes.Clone(base), in.Prefix...)
-		end := prefixEnd(start)
+		end := engine.PrefixEnd(start)
 		if in.KeyMarker != "" {
 			var k []byte
 			if in.UploadIdMarker != "" {
