@@ -257,44 +257,25 @@ func (s *Service) ListFunctionEventInvokeConfigs(ctx context.Context, in *ListFu
 	if err != nil {
 		return nil, err
 	}
-	limit := pageSize(in.MaxItems)
-	start := ref.sc.eventConfigsPrefix(ref.name)
-	end := engine.PrefixEnd(start)
-	if in.Marker != "" {
-		after, err := decodeMarker(in.Marker)
-		if err != nil {
-			return nil, err
-		}
-		start = append(ref.sc.eventConfigKey(ref.name, after), 0)
-	}
 	out := &ListFunctionEventInvokeConfigsResponse{FunctionEventInvokeConfigs: []FunctionEventInvokeConfig{}}
-	var last string
-	more := false
 	err = s.eng.View(func(r engine.Reader) error {
 		if _, err := getQualified(r, ref); err != nil {
 			return err
 		}
 		p := ref.sc.eventConfigsPrefix(ref.name)
-		return r.Scan(start, end, false, func(k, v []byte) (bool, error) {
-			if len(out.FunctionEventInvokeConfigs) == limit {
-				more = true
-				return false, nil
-			}
+		out.NextMarker, err = scanPage(r, p, in.Marker, pageSize(in.MaxItems), func(k, v []byte) (bool, error) {
 			c := new(eventConfigRecord)
 			if err := json.Unmarshal(v, c); err != nil {
 				return false, err
 			}
 			q := fnRef{sc: ref.sc, name: ref.name, qualifier: string(k[len(p):])}
 			out.FunctionEventInvokeConfigs = append(out.FunctionEventInvokeConfigs, *eventConfigOut(q, c))
-			last = q.qualifier
 			return true, nil
 		})
+		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	if more {
-		out.NextMarker = encodeMarker(last)
 	}
 	return out, nil
 }

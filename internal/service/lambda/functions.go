@@ -276,49 +276,40 @@ const (
 )
 
 // ListFunctions lists the functions of the account in the region in name
-// order. FunctionVersion ALL lists the same: $LATEST is every function's
-// only version.
+// order ($LATEST); FunctionVersion ALL adds each function's published
+// versions after it.
 func (s *Service) ListFunctions(ctx context.Context, in *ListFunctionsRequest) (*ListFunctionsResponse, error) {
 	sc := scopeOf(ctx)
 	if in.FunctionVersion != "" && in.FunctionVersion != "ALL" {
 		return nil, errValidation("1 validation error detected: Value '%s' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]", in.FunctionVersion)
 	}
-	limit := defaultListItems
-	if in.MaxItems != nil && *in.MaxItems > 0 {
-		limit = min(int(*in.MaxItems), maxListItems)
-	}
-	start := sc.functionsPrefix()
-	end := engine.PrefixEnd(start)
-	if in.Marker != "" {
-		after, err := decodeMarker(in.Marker)
-		if err != nil {
-			return nil, err
-		}
-		start = append(sc.functionKey(after), 0)
-	}
 	out := &ListFunctionsResponse{Functions: []FunctionConfiguration{}}
-	var last string
-	more := false
-	err := s.eng.View(func(r engine.Reader) error {
-		return r.Scan(start, end, false, func(k, v []byte) (bool, error) {
-			if len(out.Functions) == limit {
-				more = true
-				return false, nil
-			}
+	var err error
+	err = s.eng.View(func(r engine.Reader) error {
+		out.NextMarker, err = scanPage(r, sc.functionsPrefix(), in.Marker, pageSize(in.MaxItems), func(k, v []byte) (bool, error) {
 			rec, err := decodeRecord(v)
 			if err != nil {
 				return false, err
 			}
 			out.Functions = append(out.Functions, *configuration(sc, rec))
-			last = rec.Name
+			if in.FunctionVersion == "ALL" {
+				// Each function's published versions follow it; MaxItems
+				// counts functions.
+				vp := sc.versionsPrefix(rec.Name)
+				return true, r.Scan(vp, engine.PrefixEnd(vp), false, func(_, v []byte) (bool, error) {
+					ver, err := decodeRecord(v)
+					if err == nil {
+						out.Functions = append(out.Functions, *configuration(sc, ver))
+					}
+					return err == nil, err
+				})
+			}
 			return true, nil
 		})
+		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	if more {
-		out.NextMarker = encodeMarker(last)
 	}
 	return out, nil
 }

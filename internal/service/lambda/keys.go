@@ -210,6 +210,39 @@ func reservedSum(r engine.Reader, sc scope, skip string) (int, error) {
 	return sum, err
 }
 
+// scanPage reads one page of a list operation over the records under
+// prefix, in key order: those after the marker (the key suffix of the
+// previous page's last record, base64), at most limit that add keeps (add
+// reports false for a record it filters out). It returns the next page's
+// marker, "" on the last page.
+func scanPage(r engine.Reader, prefix []byte, marker string, limit int, add func(k, v []byte) (bool, error)) (string, error) {
+	start := prefix
+	if marker != "" {
+		after, err := decodeMarker(marker)
+		if err != nil {
+			return "", err
+		}
+		start = append(append(append([]byte(nil), prefix...), after...), 0)
+	}
+	n, last, more := 0, []byte(nil), false
+	err := r.Scan(start, engine.PrefixEnd(prefix), false, func(k, v []byte) (bool, error) {
+		if n >= limit {
+			more = true
+			return false, nil
+		}
+		kept, err := add(k, v)
+		if kept {
+			n++
+			last = append(last[:0], k[len(prefix):]...)
+		}
+		return err == nil, err
+	})
+	if err != nil || !more {
+		return "", err
+	}
+	return encodeMarker(string(last)), nil
+}
+
 // The ListFunctions marker is the base64 of the last name returned.
 func encodeMarker(name string) string { return base64.RawURLEncoding.EncodeToString([]byte(name)) }
 

@@ -242,28 +242,13 @@ func (s *Service) ListVersionsByFunction(ctx context.Context, in *ListVersionsBy
 	if err != nil {
 		return nil, err
 	}
-	limit := pageSize(in.MaxItems)
-	after := ""
-	if in.Marker != "" {
-		if after, err = decodeMarker(in.Marker); err != nil {
-			return nil, err
-		}
-	}
 	out := &ListVersionsByFunctionResponse{Versions: []FunctionConfiguration{}}
-	var last string
-	more := false
-	add := func(rec *functionRecord) bool {
-		if len(out.Versions) == limit {
-			more = true
-			return false
-		}
+	add := func(rec *functionRecord) {
 		c := configuration(ref.sc, rec)
 		if rec.Version == "" {
 			c.FunctionArn = ref.arn() + ":$LATEST"
 		}
 		out.Versions = append(out.Versions, *c)
-		last = versionName(rec)
-		return true
 	}
 	err = s.eng.View(func(r engine.Reader) error {
 		latest, err := getFunction(r, ref.sc, ref.name)
@@ -273,26 +258,22 @@ func (s *Service) ListVersionsByFunction(ctx context.Context, in *ListVersionsBy
 		if latest == nil {
 			return ref.notFound()
 		}
-		start := ref.sc.versionsPrefix(ref.name)
-		end := engine.PrefixEnd(start)
-		if after == "" {
+		limit := pageSize(in.MaxItems)
+		if in.Marker == "" { // $LATEST opens the first page
 			add(latest)
-		} else if n, err := strconv.Atoi(after); err == nil {
-			start = append(ref.sc.versionKey(ref.name, n), 0)
+			limit--
 		}
-		return r.Scan(start, end, false, func(k, v []byte) (bool, error) {
+		out.NextMarker, err = scanPage(r, ref.sc.versionsPrefix(ref.name), in.Marker, limit, func(k, v []byte) (bool, error) {
 			rec, err := decodeRecord(v)
-			if err != nil {
-				return false, err
+			if err == nil {
+				add(rec)
 			}
-			return add(rec), nil
+			return err == nil, err
 		})
+		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	if more {
-		out.NextMarker = encodeMarker(last)
 	}
 	return out, nil
 }
@@ -525,19 +506,7 @@ func (s *Service) ListAliases(ctx context.Context, in *ListAliasesRequest) (*Lis
 	if err != nil {
 		return nil, err
 	}
-	limit := pageSize(in.MaxItems)
 	out := &ListAliasesResponse{Aliases: []AliasConfiguration{}}
-	start := ref.sc.aliasesPrefix(ref.name)
-	end := engine.PrefixEnd(start)
-	if in.Marker != "" {
-		after, err := decodeMarker(in.Marker)
-		if err != nil {
-			return nil, err
-		}
-		start = append(ref.sc.aliasKey(ref.name, after), 0)
-	}
-	var last string
-	more := false
 	err = s.eng.View(func(r engine.Reader) error {
 		latest, err := getFunction(r, ref.sc, ref.name)
 		if err != nil {
@@ -546,30 +515,23 @@ func (s *Service) ListAliases(ctx context.Context, in *ListAliasesRequest) (*Lis
 		if latest == nil {
 			return ref.notFound()
 		}
-		return r.Scan(start, end, false, func(k, v []byte) (bool, error) {
+		out.NextMarker, err = scanPage(r, ref.sc.aliasesPrefix(ref.name), in.Marker, pageSize(in.MaxItems), func(k, v []byte) (bool, error) {
 			a := new(aliasRecord)
 			if err := json.Unmarshal(v, a); err != nil {
 				return false, err
 			}
 			if in.FunctionVersion != "" && a.FunctionVersion != in.FunctionVersion {
 				if _, ok := a.Weights[in.FunctionVersion]; !ok {
-					return true, nil
+					return false, nil
 				}
 			}
-			if len(out.Aliases) == limit {
-				more = true
-				return false, nil
-			}
 			out.Aliases = append(out.Aliases, *aliasConfiguration(ref, a))
-			last = a.Name
 			return true, nil
 		})
+		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	if more {
-		out.NextMarker = encodeMarker(last)
 	}
 	return out, nil
 }

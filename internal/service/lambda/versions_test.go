@@ -165,3 +165,22 @@ func TestAliasesAndRouting(t *testing.T) {
 	}
 	f.nothingStored(t)
 }
+
+func TestListFunctionsAllVersions(t *testing.T) {
+	f := newFixture(t)
+	f.create(t, "a")
+	f.publish(t, "a")
+	f.create(t, "b")
+	out, err := f.s.ListFunctions(f.ctx, &ListFunctionsRequest{FunctionVersion: "ALL"})
+	if err != nil || len(out.Functions) != 3 || out.Functions[0].Version != "$LATEST" || out.Functions[1].FunctionArn != testARN+"a:1" || out.Functions[2].FunctionName != "b" {
+		t.Fatalf("%+v %v", out, err)
+	}
+	out, err = f.s.ListFunctions(f.ctx, &ListFunctionsRequest{MaxItems: ptr(int32(1))})
+	if err != nil || len(out.Functions) != 1 || out.NextMarker == "" {
+		t.Fatalf("page 1: %+v %v", out, err)
+	}
+	out, err = f.s.ListFunctions(f.ctx, &ListFunctionsRequest{Marker: out.NextMarker})
+	if err != nil || len(out.Functions) != 1 || out.Functions[0].FunctionName != "b" || out.NextMarker != "" {
+		t.Fatalf("page 2: %+v %v", out, err)
+	}
+}
