@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -226,6 +227,19 @@ print(json.dumps({"status": r["StatusCode"], "rid": r["ResponseMetadata"]["Reque
 		if text := logText(t, logs, "held"); strings.Contains(text, "START") {
 			t.Errorf("a throttled function ran:\n%s", text)
 		}
+	})
+
+	t.Run("InvokeAsync (deprecated) through the CLI", func(t *testing.T) {
+		create("legacy", "def handler(event, context):\n    print('legacy got %s' % event['v'])\n", "")
+		args := filepath.Join(t.TempDir(), "args.json")
+		if err := os.WriteFile(args, []byte(`{"v":"old-style"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := s.cliJSON(t, aws2, "lambda", "invoke-async", "--function-name", "legacy", "--invoke-args", args)
+		if out["Status"] != float64(202) {
+			t.Fatalf("invoke-async: %v", out)
+		}
+		waitLog(t, logs, "legacy", `legacy got old-style`, 1)
 	})
 
 	t.Run("bad input", func(t *testing.T) {
