@@ -38,6 +38,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -372,11 +373,15 @@ func (b *Bus) dispatch(ctx context.Context) {
 	}
 }
 
+// panicRetry is when a message whose handler panicked (a hako bug, logged
+// with its stack) runs again: late enough not to spin.
+const panicRetry = time.Minute
+
 // run handles one message and records its outcome.
 func (b *Bus) run(ctx context.Context, h Handler, m *Message) {
 	defer b.release(m.ID)
 	oldKey := dueKey(m.Due, m.ID)
-	out := h(ctx, m)
+	out := b.call(ctx, h, m)
 	if ctx.Err() != nil {
 		return // stopping: the message runs again after restart
 	}
@@ -421,6 +426,17 @@ func (b *Bus) run(ctx context.Context, h Handler, m *Message) {
 }
 
 var errGone = errors.New("eventbus: message no longer queued")
+
+// call runs a handler; a panic is logged and becomes a retry.
+func (b *Bus) call(ctx context.Context, h Handler, m *Message) (out Outcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			b.log.Error("eventbus: handler panicked; the message is kept and retried", "kind", m.Kind, "id", m.ID, "panic", r, "stack", string(debug.Stack()))
+			out = Outcome{Retry: b.clock.Now().Add(panicRetry)}
+		}
+	}()
+	return h(ctx, m)
+}
 
 func (b *Bus) release(id string) {
 	b.mu.Lock()

@@ -211,3 +211,23 @@ func TestEnqueueRejectsKindless(t *testing.T) {
 		t.Fatal("a message without a kind was accepted")
 	}
 }
+
+// A handler that panics does not take the process down: the message is
+// kept for a later retry.
+func TestPanicBecomesRetry(t *testing.T) {
+	eng := engine.NewMemory()
+	clk := clock.NewFake(t0)
+	b := newBus(t, eng, clk)
+	var n atomic.Int32
+	b.Handle("k", func(ctx context.Context, m *Message) Outcome {
+		if n.Add(1) == 1 {
+			panic("bug")
+		}
+		return Outcome{}
+	})
+	b.Start(context.Background())
+	b.Publish(context.Background(), Message{Kind: "k"})
+	waitFor(t, "retry queued", func() bool { ms, _ := b.Pending(""); return len(ms) == 1 && ms[0].Attempts == 1 })
+	clk.Advance(panicRetry)
+	waitFor(t, "second run", func() bool { return n.Load() == 2 && pending(t, b) == 0 })
+}
