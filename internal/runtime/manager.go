@@ -271,6 +271,13 @@ func (m *Manager) Invoke(ctx context.Context, req *InvokeRequest) (*InvokeResult
 		sb.stop()
 		return nil, errStopped
 	}
+	if req.Tail {
+		// The tail of a cold start that fails in init must show why: the
+		// init's own output (a traceback, a message before exiting), as
+		// AWS's tail does when it retries the init inside the invoke.
+		// A successful cold start restarts the tail at START.
+		sb.logs.emit(&logCtrl{startTail: true}, false)
+	}
 	var fail *initError
 	if err != nil && !errors.As(err, &fail) {
 		m.release(s, sb, true)

@@ -462,8 +462,9 @@ func (sb *sandbox) failInit(req *InvokeRequest, f *initError, initDur time.Durat
 		res.Payload = platformError(f.errorType, "RequestId: "+req.RequestID+" Error: "+f.message)
 	}
 	res.MaxMemoryUsedMB = sb.maxMemoryMB()
-	c := &logCtrl{lines: lines, startTail: req.Tail}
-	res.LogTail = sb.logs.emit(c, req.Tail)
+	// The tail began when the sandbox started (Manager.Invoke), so it
+	// holds the init's output too.
+	res.LogTail = sb.logs.emit(&logCtrl{lines: lines}, req.Tail)
 	return res
 }
 
