@@ -1,20 +1,27 @@
 package e2e
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // counterPy counts invokes in a module global: 1 on every fresh sandbox,
@@ -288,4 +295,90 @@ print(json.dumps({"error": r.get("FunctionError"), "payload": json.loads(r["Payl
 			t.Fatalf("after the refused response: %v %s", v, fe)
 		}
 	})
+}
+
+// TestLambdaInvokeContentTypes pins down why hako answers no 415
+// UnsupportedMediaTypeException for Invoke: the clients send the payload
+// as a raw blob with whatever Content-Type their serializer picks — none
+// (botocore: boto3, aws CLI v1 and v2), application/octet-stream
+// (aws-sdk-go-v2 and the other Smithy SDKs), binary/octet-stream
+// (aws-sdk-js v2), application/x-www-form-urlencoded (curl -d) — and AWS
+// runs all of them; a body that is not JSON is 400
+// InvalidRequestContentException whatever its type. A recording proxy in
+// front of hako shows what the real clients here send.
+func TestLambdaInvokeContentTypes(t *testing.T) {
+	s := StartServer(t)
+	target, _ := url.Parse(s.URL)
+	var mu sync.Mutex
+	seen := map[string]string{} // User-Agent family → Content-Type of Invoke
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/invocations") {
+			ua := r.Header.Get("User-Agent")
+			client := "other"
+			switch {
+			case strings.Contains(ua, "aws-cli/2"):
+				client = "aws-cli/2"
+			case strings.Contains(ua, "aws-sdk-go-v2"):
+				client = "aws-sdk-go-v2"
+			case strings.Contains(ua, "Boto3"):
+				client = "boto3"
+			}
+			mu.Lock()
+			seen[client] = "[" + strings.Join(r.Header.Values("Content-Type"), ",") + "]"
+			mu.Unlock()
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	via := &Server{URL: front.URL, t: t}
+
+	createFunction(t, lambda.NewFromConfig(s.sdkConfig(t)), "ct", "python3.12", "app.handler", zipFiles(t, map[string]string{
+		"app.py": "def handler(event, context):\n    return {'got': event}\n",
+	}, nil))
+	c := lambda.NewFromConfig(via.sdkConfig(t))
+	if v, fe := invoke(t, c, "ct", `{"from":"go"}`); fe != "" || v["got"].(map[string]any)["from"] != "go" {
+		t.Fatalf("aws-sdk-go-v2: %v %s", v, fe)
+	}
+	if _, body, _ := via.cliInvoke(t, "ct", `{"from":"cli"}`); !strings.Contains(string(body), `"cli"`) {
+		t.Fatalf("aws CLI v2: %s", body)
+	}
+	if r := via.python(t, `
+import boto3, json, os
+r = boto3.client("lambda", endpoint_url=os.environ["ENDPOINT"]).invoke(FunctionName="ct", Payload=b'{"from":"boto3"}')
+print(r["Payload"].read().decode())
+`); r["got"].(map[string]any)["from"] != "boto3" {
+		t.Fatalf("boto3: %v", r)
+	}
+	mu.Lock()
+	want := map[string]string{"aws-sdk-go-v2": "[application/octet-stream]", "aws-cli/2": "[]", "boto3": "[]"}
+	for k, v := range want {
+		if seen[k] != v {
+			t.Errorf("%s sent Content-Type %s, want %s (all seen: %v)", k, seen[k], v, seen)
+		}
+	}
+	mu.Unlock()
+
+	// Other clients' types, forced onto a signed aws-sdk-go-v2 request.
+	withType := func(ct string) func(*lambda.Options) {
+		return func(o *lambda.Options) {
+			o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+				return st.Build.Add(middleware.BuildMiddlewareFunc("contentType", func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+					if req, ok := in.Request.(*smithyhttp.Request); ok {
+						req.Header.Set("Content-Type", ct)
+					}
+					return next.HandleBuild(ctx, in)
+				}), middleware.After)
+			})
+		}
+	}
+	direct := lambda.NewFromConfig(s.sdkConfig(t))
+	for _, ct := range []string{"binary/octet-stream", "application/json", "application/x-www-form-urlencoded", "text/plain; charset=utf-8"} {
+		out, err := direct.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("ct"), Payload: []byte(`{"ct":1}`)}, withType(ct))
+		if err != nil || out.FunctionError != nil || !strings.Contains(string(out.Payload), `"ct": 1`) {
+			t.Errorf("Content-Type %s: %v", ct, err)
+		}
+		_, err = direct.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("ct"), Payload: []byte(`x=1`)}, withType(ct))
+		expectAPIError(t, err, "InvalidRequestContentException", 400)
+	}
 }
