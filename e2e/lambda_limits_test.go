@@ -382,3 +382,56 @@ print(r["Payload"].read().decode())
 		expectAPIError(t, err, "InvalidRequestContentException", 400)
 	}
 }
+
+// TestLambdaEphemeralStorage writes 600 MB into /tmp of a 128 MB function:
+// with EphemeralStorage 512 that fails with "No space left on device",
+// with 1024 it succeeds (and /tmp does not count against MemorySize).
+func TestLambdaEphemeralStorage(t *testing.T) {
+	s := StartServer(t)
+	if strings.Contains(s.Logs(), "EphemeralStorage not enforced") {
+		t.Skip("this host cannot size /tmp (see the server's start log, tmp=...): EphemeralStorage is not enforced")
+	}
+	code := zipFiles(t, map[string]string{"app.py": `
+import os
+
+def handler(event, context):
+    if event.get("write"):
+        chunk = b"\1" * (1 << 20)
+        with open("/tmp/big", "wb") as f:
+            for _ in range(event["write"]):
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+        os.remove("/tmp/big")
+    st = os.statvfs("/tmp")
+    return {"size_mb": st.f_blocks * st.f_frsize >> 20, "entries": os.listdir("/tmp")}
+`}, nil)
+	for _, c := range []struct {
+		storage string
+		fail    bool
+	}{{"512", true}, {"1024", false}} {
+		name := "tmp" + c.storage
+		s.cliCreate(t, name, "python3.12", "app.handler", code, "--memory-size", "128", "--timeout", "120",
+			"--ephemeral-storage", "Size="+c.storage)
+		res, body, _ := s.cliInvoke(t, name, `{}`)
+		var v map[string]any
+		json.Unmarshal(body, &v)
+		size, _ := strconv.Atoi(c.storage)
+		// The file system's own metadata takes a little of the size.
+		if got, _ := v["size_mb"].(float64); res["FunctionError"] != nil || got > float64(size) || got < float64(size)*0.95 || len(v["entries"].([]any)) != 0 {
+			t.Fatalf("EphemeralStorage %s: /tmp is %s", c.storage, body)
+		}
+		res, body, tail := s.cliInvoke(t, name, `{"write": 600}`)
+		json.Unmarshal(body, &v)
+		if c.fail {
+			msg, _ := v["errorMessage"].(string)
+			if res["FunctionError"] != "Unhandled" || v["errorType"] != "OSError" || !strings.Contains(msg, "No space left on device") {
+				t.Fatalf("600 MB into a 512 MB /tmp: %v %s\n%s", res, body, tail)
+			}
+			continue
+		}
+		if res["FunctionError"] != nil {
+			t.Fatalf("600 MB into a 1024 MB /tmp: %v %s\n%s", res, body, tail)
+		}
+	}
+}

@@ -26,6 +26,7 @@ type Manager struct {
 	log    *slog.Logger
 	limits *limiter
 	iso    isolation
+	eph    *ephemeral
 	code   *codeCache
 
 	workDir     string
@@ -134,10 +135,12 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m.limits = detectLimits()
 	m.iso = detectIsolation()
+	m.eph = detectEphemeral(m.iso, m.workDir)
 	m.log.Info("lambda sandboxes",
 		"memory_limits", m.limits.mode.String(),
 		"limits_detail", m.limits.why,
 		"isolation", m.iso.String(),
+		"tmp", m.eph.why,
 		"work_dir", m.workDir)
 	return m, nil
 }
