@@ -88,6 +88,21 @@ func env(name, def string) string {
 	return def
 }
 
+// envDuration reads a duration variable; a malformed one is fatal rather
+// than silently the default.
+func envDuration(name string, def time.Duration) time.Duration {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		fmt.Fprintf(os.Stderr, "hako: %s=%q: want a positive duration such as 15m\n", name, v)
+		os.Exit(2)
+	}
+	return d
+}
+
 func envBool(name string) bool {
 	b, _ := strconv.ParseBool(os.Getenv(name))
 	return b
@@ -104,9 +119,14 @@ func runServer(args []string) error {
 	fs.StringVar(&cfg.Clock, "clock", env("HAKO_CLOCK", "real"), "clock: real, or fixed:2026-01-01T00:59:00Z[,speed=60] (HAKO_CLOCK)")
 	fs.StringVar(&cfg.Credentials, "credentials", env("HAKO_CREDENTIALS", ""), "access keys verified strictly: ID:SECRET[:ACCOUNT],... (HAKO_CREDENTIALS)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "how long to drain requests on SIGTERM")
+	fs.DurationVar(&cfg.SandboxIdleTimeout, "sandbox-idle-timeout", envDuration("HAKO_SANDBOX_IDLE_TIMEOUT", server.DefaultSandboxIdleTimeout),
+		"how long an idle Lambda sandbox stays warm, on --clock (HAKO_SANDBOX_IDLE_TIMEOUT)")
 	fs.Parse(args)
 	if fs.NArg() > 0 {
 		return fmt.Errorf("server: unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.SandboxIdleTimeout <= 0 {
+		return fmt.Errorf("server: --sandbox-idle-timeout %v: want a positive duration such as 15m", cfg.SandboxIdleTimeout)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

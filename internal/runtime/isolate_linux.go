@@ -116,13 +116,20 @@ func detectIsolation() isolation {
 
 // mountPlan is what a sandbox's mount namespace shows.
 type mountPlan struct {
-	taskDir    string   // host path of the extracted code → /var/task
-	runtimeDir string   // host path of the runtime client → /var/runtime
-	optDir     string   // host path of merged layers → /opt ("" = none)
-	coverOpt   bool     // show optDir, or an empty directory, at /opt
-	tmpDir     string   // host path of the private /tmp
-	langDir    string   // host path of an interpreter's prefix → /var/lang ("" = none)
-	hide       []string // covered with an empty tmpfs
+	taskDir    string // host path of the extracted code → /var/task
+	runtimeDir string // host path of the runtime client → /var/runtime
+	optDir     string // host path of merged layers → /opt ("" = none)
+	coverOpt   bool   // show optDir, or an empty directory, at /opt
+	tmpDir     string // host path of the private /tmp
+	// tmpImage, when set, is the sandbox's EphemeralStorage image
+	// (ephemeral_linux.go), mounted at /tmp instead of tmpDir and owned
+	// by tmpUID/tmpGID (-1: root). tmpErr is why it could not be, when
+	// tmpDir serves instead.
+	tmpImage       string
+	tmpUID, tmpGID int
+	tmpErr         error
+	langDir        string   // host path of an interpreter's prefix → /var/lang ("" = none)
+	hide           []string // covered with an empty tmpfs
 }
 
 // Paths inside the namespace, as AWS has them.
@@ -170,6 +177,14 @@ func enterMountNS(p *mountPlan) error {
 	tmp, err := open(p.tmpDir)
 	if err != nil {
 		return fmt.Errorf("open tmp dir: %w", err)
+	}
+	imgFD := -1
+	if p.tmpImage != "" {
+		if imgFD, err = unix.Open(p.tmpImage, unix.O_RDWR|unix.O_CLOEXEC, 0); err != nil {
+			p.tmpErr = err
+		} else {
+			fds = append(fds, imgFD)
+		}
 	}
 	lang := ""
 	if p.langDir != "" {
@@ -241,8 +256,24 @@ func enterMountNS(p *mountPlan) error {
 			return fmt.Errorf("cover /opt: %w", err)
 		}
 	}
-	if err := unix.Mount(tmp, "/tmp", "", unix.MS_BIND, ""); err != nil {
-		return fmt.Errorf("bind /tmp: %w", err)
+	if imgFD >= 0 {
+		if p.tmpErr = mountImage(imgFD, "/tmp"); p.tmpErr == nil {
+			tmp = "/tmp"
+			// A fresh file system: the sandbox user's, and as empty as
+			// AWS's /tmp.
+			_ = unix.Rmdir("/tmp/lost+found")
+			if err := os.Chown("/tmp", p.tmpUID, p.tmpGID); err != nil {
+				return fmt.Errorf("chown /tmp: %w", err)
+			}
+			if err := os.Chmod("/tmp", 0o700); err != nil {
+				return fmt.Errorf("chmod /tmp: %w", err)
+			}
+		}
+	}
+	if tmp != "/tmp" {
+		if err := unix.Mount(tmp, "/tmp", "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind /tmp: %w", err)
+		}
 	}
 	// The host's other world-writable places would let sandboxes meet:
 	// /var/tmp is the private /tmp again, /dev/shm a private tmpfs.

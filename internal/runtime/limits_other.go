@@ -59,8 +59,24 @@ func detectIsolation() isolation {
 
 type mountPlan struct {
 	taskDir, runtimeDir, optDir, tmpDir, langDir string
+	coverOpt                                     bool
 	hide                                         []string
+	tmpImage                                     string
+	tmpUID, tmpGID                               int
+	tmpErr                                       error
 }
+
+// ephemeral: /tmp is a plain directory, EphemeralStorage not enforced.
+type ephemeral struct {
+	ok  bool
+	why string
+}
+
+func detectEphemeral(iso isolation, workDir string) *ephemeral {
+	return &ephemeral{why: "a directory on the host's disk, EphemeralStorage not enforced: Linux-only"}
+}
+
+func (e *ephemeral) image(sizeMB int, path string) error { return nil }
 
 const (
 	nsTaskRoot   = "/var/task"

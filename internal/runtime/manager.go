@@ -26,6 +26,7 @@ type Manager struct {
 	log    *slog.Logger
 	limits *limiter
 	iso    isolation
+	eph    *ephemeral
 	code   *codeCache
 
 	workDir     string
@@ -134,10 +135,12 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m.limits = detectLimits()
 	m.iso = detectIsolation()
+	m.eph = detectEphemeral(m.iso, m.workDir)
 	m.log.Info("lambda sandboxes",
 		"memory_limits", m.limits.mode.String(),
 		"limits_detail", m.limits.why,
 		"isolation", m.iso.String(),
+		"tmp", m.eph.why,
 		"work_dir", m.workDir)
 	return m, nil
 }
@@ -270,6 +273,13 @@ func (m *Manager) Invoke(ctx context.Context, req *InvokeRequest) (*InvokeResult
 		m.release(s, nil, false)
 		sb.stop()
 		return nil, errStopped
+	}
+	if req.Tail {
+		// The tail of a cold start that fails in init must show why: the
+		// init's own output (a traceback, a message before exiting), as
+		// AWS's tail does when it retries the init inside the invoke.
+		// A successful cold start restarts the tail at START.
+		sb.logs.emit(&logCtrl{startTail: true}, false)
 	}
 	var fail *initError
 	if err != nil && !errors.As(err, &fail) {

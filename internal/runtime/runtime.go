@@ -24,7 +24,9 @@
 //     per SHA-256, read-only.
 //   - What a host offers is detected at New and logged once: memory
 //     limits through cgroup v2, v1 or none; a private mount namespace and
-//     a user per function when hako is root (see isolate_linux.go).
+//     a user per function when hako is root (see isolate_linux.go); a /tmp
+//     of EphemeralStorage MB outside the memory limit where loop devices
+//     allow (ephemeral_linux.go).
 //
 // Failures are results, not errors: a handler error, a timeout
 // (Sandbox.Timedout), a crash (Runtime.ExitError), a memory kill

@@ -45,6 +45,7 @@ type sandbox struct {
 	cg   *cgroup
 
 	tmpDir string
+	tmpImg string // the /tmp image (EphemeralStorage), "" when tmpDir serves
 	pid    int
 	uid    int // the sandbox user, -1 for hako's
 
@@ -132,9 +133,7 @@ func (m *Manager) newSandbox(ctx context.Context, fn *Function) (*sandbox, error
 			sb.api.closeListener()
 			sb.logs.closeFiles()
 			sb.cg.destroy()
-			if sb.tmpDir != "" {
-				_ = os.RemoveAll(sb.tmpDir)
-			}
+			sb.removeTmp()
 			return errStopped
 		}
 		return nil
@@ -234,6 +233,20 @@ func (m *Manager) newSandbox(ctx context.Context, fn *Function) (*sandbox, error
 			tmpDir:     sb.tmpDir,
 			langDir:    langDir,
 			hide:       append([]string{m.workDir}, m.cfg.PrivateDirs...),
+			tmpUID:     uid,
+			tmpGID:     gid,
+		}
+		if m.eph.ok {
+			size := fn.EphemeralStorageMB
+			if size <= 0 {
+				size = 512
+			}
+			img := filepath.Join(m.tmpRoot, sb.id+".img")
+			if err := m.eph.image(size, img); err != nil {
+				m.warnOnce("ephemeral-image", "lambda /tmp image not made; /tmp is a plain directory without the EphemeralStorage limit", "err", err)
+			} else {
+				sb.tmpImg, plan.tmpImage = img, img
+			}
 		}
 	}
 	startErr := make(chan error, 1)
@@ -257,6 +270,9 @@ func (sb *sandbox) runProcess(cmd *exec.Cmd, plan *mountPlan, startErr chan<- er
 			sb.exitErr = err
 			startErr <- fmt.Errorf("sandbox mount namespace: %w", err)
 			return
+		}
+		if plan.tmpErr != nil {
+			sb.m.warnOnce("ephemeral-mount", "lambda /tmp image not mounted; /tmp is a plain directory without the EphemeralStorage limit", "err", plan.tmpErr)
 		}
 	}
 	sb.cg.beforeStart(cmd.SysProcAttr)
@@ -462,8 +478,9 @@ func (sb *sandbox) failInit(req *InvokeRequest, f *initError, initDur time.Durat
 		res.Payload = platformError(f.errorType, "RequestId: "+req.RequestID+" Error: "+f.message)
 	}
 	res.MaxMemoryUsedMB = sb.maxMemoryMB()
-	c := &logCtrl{lines: lines, startTail: req.Tail}
-	res.LogTail = sb.logs.emit(c, req.Tail)
+	// The tail began when the sandbox started (Manager.Invoke), so it
+	// holds the init's output too.
+	res.LogTail = sb.logs.emit(&logCtrl{lines: lines}, req.Tail)
 	return res
 }
 
@@ -506,12 +523,20 @@ func (sb *sandbox) stop() {
 		sb.api.close()
 		sb.logs.close(2 * time.Second)
 		sb.cg.destroy()
-		if sb.tmpDir != "" {
-			_ = os.RemoveAll(sb.tmpDir)
-		}
+		sb.removeTmp()
 		sb.m.forget(sb)
 	})
 	<-sb.stopped
+}
+
+// removeTmp deletes the sandbox's /tmp (directory and image).
+func (sb *sandbox) removeTmp() {
+	if sb.tmpDir != "" {
+		_ = os.RemoveAll(sb.tmpDir)
+	}
+	if sb.tmpImg != "" {
+		_ = os.Remove(sb.tmpImg)
+	}
 }
 
 // logStreamName is AWS's stream name: 2024/01/31/[$LATEST]<32 hex>.

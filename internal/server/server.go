@@ -62,11 +62,19 @@ type Config struct {
 	Credentials string
 	// ShutdownTimeout bounds the drain of in-flight requests. Default: 5s.
 	ShutdownTimeout time.Duration
+	// SandboxIdleTimeout is how long an idle Lambda sandbox stays warm
+	// before it is stopped (AWS keeps idle environments for minutes, not
+	// a documented time), measured on Clock. Default: 15m.
+	SandboxIdleTimeout time.Duration
 	// Log receives the server's logs. Default: text to stderr.
 	Log *slog.Logger
 	// Banner receives the start banner. Default: stderr.
 	Banner io.Writer
 }
+
+// DefaultSandboxIdleTimeout is how long an idle sandbox stays warm when
+// not configured.
+const DefaultSandboxIdleTimeout = 15 * time.Minute
 
 // DefaultDataDir returns the data directory a newcomer does not have to
 // think about.
@@ -95,6 +103,9 @@ func (c *Config) defaults() {
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 5 * time.Second
+	}
+	if c.SandboxIdleTimeout <= 0 {
+		c.SandboxIdleTimeout = DefaultSandboxIdleTimeout
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -182,7 +193,10 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	// Ephemeral: no work dir given, so the manager makes a temporary one
 	// and removes it when it stops.
-	rc := runtime.Config{Clock: clk, Log: cfg.Log.With("component", "runtime"), Endpoint: "http://" + connectAddr(s.ln.Addr())}
+	rc := runtime.Config{
+		Clock: clk, Log: cfg.Log.With("component", "runtime"), Endpoint: "http://" + connectAddr(s.ln.Addr()),
+		IdleTimeout: cfg.SandboxIdleTimeout,
+	}
 	if !cfg.Ephemeral {
 		rc.WorkDir = filepath.Join(cfg.DataDir, "sandboxes")
 		rc.PrivateDirs = []string{cfg.DataDir}
