@@ -345,12 +345,13 @@ func newServices(env service.Env, log *slog.Logger, endpoint string, newManager 
 		invoker = mgr
 	}
 	roles := iam.New(named("iam"))
+	objects := s3.New(named("s3"))
 	return []service.Service{
 		logsSvc,
 		sts.New(named("sts"), sts.WithRoles(roles)),
 		roles,
-		lambda.New(named("lambda"), invoker, lambda.WithEndpoint(func() string { return endpoint })),
-		s3.New(named("s3")),
+		lambda.New(named("lambda"), invoker, lambda.WithEndpoint(func() string { return endpoint }), lambda.WithObjectSource(objects)),
+		objects,
 		events.New(named("events")),
 	}, mgr, nil
 }

@@ -2,7 +2,10 @@ package lambda
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"maps"
 	"regexp"
 	"slices"
@@ -103,8 +106,47 @@ func checkHandler(runtime, handler string) error {
 	return nil
 }
 
-func errS3CodeNotSupported() error {
-	return ErrInvalidParameterValue("Code from S3 (S3Bucket/S3Key) is not supported by hako yet: upload the deployment package as ZipFile (aws lambda create-function --zip-file fileb://function.zip).")
+// ObjectSource reads S3 objects (the S3 service): deployment packages
+// and layer archives given as S3Bucket / S3Key / S3ObjectVersion.
+type ObjectSource interface {
+	OpenObject(ctx context.Context, bucket, key, versionID string) (io.ReadCloser, error)
+}
+
+// WithObjectSource lets functions and layers take their code from S3.
+func WithObjectSource(src ObjectSource) Option { return func(s *Service) { s.objects = src } }
+
+// zipSource returns the archive a request names: ZipFile, or the S3
+// object (read as the caller, at most the unzipped limit), or AWS's error.
+func (s *Service) zipSource(ctx context.Context, zipFile []byte, bucket, key, version string) ([]byte, error) {
+	if zipFile != nil {
+		return zipFile, nil
+	}
+	if bucket == "" && key == "" {
+		return nil, errNoCodeSource()
+	}
+	if bucket == "" || key == "" {
+		return nil, ErrInvalidParameterValue("Please provide a source for function code.")
+	}
+	if s.objects == nil {
+		return nil, ErrInvalidParameterValue("Code from S3 (S3Bucket/S3Key) needs the S3 service, which this server has not configured.")
+	}
+	rc, err := s.objects.OpenObject(ctx, bucket, key, version)
+	if err != nil {
+		var pe *protocol.Error
+		if errors.As(err, &pe) {
+			return nil, ErrInvalidParameterValue("Error occurred while GetObject. S3 Error Code: %s. S3 Error Message: %s", pe.Code, pe.Message)
+		}
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, maxUnzipped+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxUnzipped {
+		return nil, errUnzippedSize()
+	}
+	return b, nil
 }
 
 // checkUnsupported refuses configuration hako cannot honour, naming it,

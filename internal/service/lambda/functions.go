@@ -92,11 +92,8 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 	if err := checkHandler(in.Runtime, in.Handler); err != nil {
 		return nil, err
 	}
-	if code.ZipFile == nil {
-		if code.S3Bucket != "" || code.S3Key != "" {
-			return nil, errS3CodeNotSupported()
-		}
-		return nil, errNoCodeSource()
+	if code.ZipFile, err = s.zipSource(ctx, code.ZipFile, code.S3Bucket, code.S3Key, code.S3ObjectVersion); err != nil {
+		return nil, err
 	}
 	if err := checkLogging(in.LoggingConfig); err != nil {
 		return nil, err
@@ -327,11 +324,8 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 	if in.ImageUri != "" {
 		return nil, ErrInvalidParameterValue("Please don't provide ImageUri when updating a function with packageType Zip.")
 	}
-	if in.ZipFile == nil {
-		if in.S3Bucket != "" || in.S3Key != "" {
-			return nil, errS3CodeNotSupported()
-		}
-		return nil, errNoCodeSource()
+	if in.ZipFile, err = s.zipSource(ctx, in.ZipFile, in.S3Bucket, in.S3Key, in.S3ObjectVersion); err != nil {
+		return nil, err
 	}
 	rec, err := s.load(ref)
 	if err != nil {

@@ -132,7 +132,7 @@ func TestCreateFunctionErrors(t *testing.T) {
 		msg    string
 	}{
 		{"S3 code", func(r *CreateFunctionRequest) { r.Code = &FunctionCode{S3Bucket: "b", S3Key: "k.zip"} },
-			"InvalidParameterValueException", 400, "Code from S3 (S3Bucket/S3Key) is not supported by hako yet..."},
+			"InvalidParameterValueException", 400, "Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist."},
 		{"image", func(r *CreateFunctionRequest) {
 			r.PackageType = "Image"
 			r.Code = &FunctionCode{ImageUri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/img:latest"}
@@ -408,7 +408,7 @@ func TestUpdateFunctionCodeErrors(t *testing.T) {
 		msg    string
 	}{
 		{"missing", &UpdateFunctionCodeRequest{FunctionName: "nope", ZipFile: pyZip(t, "")}, "ResourceNotFoundException", 404, "Function not found: " + testARN + "nope"},
-		{"S3", &UpdateFunctionCodeRequest{FunctionName: "fn", S3Bucket: "b", S3Key: "k"}, "InvalidParameterValueException", 400, "Code from S3 (S3Bucket/S3Key) is not supported by hako yet..."},
+		{"S3", &UpdateFunctionCodeRequest{FunctionName: "fn", S3Bucket: "b", S3Key: "k"}, "InvalidParameterValueException", 400, "Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist."},
 		{"image", &UpdateFunctionCodeRequest{FunctionName: "fn", ImageUri: "img"}, "InvalidParameterValueException", 400, "Please don't provide ImageUri when updating a function with packageType Zip."},
 		{"nothing", &UpdateFunctionCodeRequest{FunctionName: "fn"}, "InvalidParameterValueException", 400, "Please provide a source for function code."},
 		{"too big", &UpdateFunctionCodeRequest{FunctionName: "fn", ZipFile: make([]byte, maxZipped+1)}, "RequestEntityTooLargeException", 413, "Zipped size must be smaller than 52428800 bytes"},
@@ -561,4 +561,27 @@ func TestUnsupportedConfigurationIsNamed(t *testing.T) {
 	if _, err := f.s.CreateFunction(f.ctx, r); err != nil {
 		t.Errorf("SnapStart None refused: %v", err)
 	}
+}
+
+// S3Bucket/S3Key deploy the same package as ZipFile would.
+func TestCodeFromS3(t *testing.T) {
+	f := newFixture(t)
+	zip := pyZip(t, "def handler(e, c):\n    return 's3'\n")
+	f.objects["deploy/fn.zip"] = zip
+	r := f.createReq("fn", nil)
+	r.Code = &FunctionCode{S3Bucket: "deploy", S3Key: "fn.zip"}
+	out, err := f.s.CreateFunction(f.ctx, r)
+	_, b64 := sha(zip)
+	if err != nil || out.CodeSha256 != b64 || *out.CodeSize != int64(len(zip)) {
+		t.Fatalf("%+v %v", out, err)
+	}
+	f.clk.Advance(0)
+	zip2 := pyZip(t, "def handler(e, c):\n    return 2\n")
+	f.objects["deploy/v2.zip"] = zip2
+	up, err := f.s.UpdateFunctionCode(f.ctx, &UpdateFunctionCodeRequest{FunctionName: "fn", S3Bucket: "deploy", S3Key: "v2.zip"})
+	if _, b := sha(zip2); err != nil || up.CodeSha256 != b {
+		t.Fatalf("%+v %v", up, err)
+	}
+	_, err = f.s.UpdateFunctionCode(f.ctx, &UpdateFunctionCodeRequest{FunctionName: "fn", S3Bucket: "deploy"})
+	wantErr(t, err, "InvalidParameterValueException", 400, "Please provide a source for function code.")
 }

@@ -155,6 +155,19 @@ type fixture struct {
 	inv *fakeInvoker
 	bus *eventbus.Bus
 	ctx context.Context
+	// objects are the S3 objects code can come from ("bucket/key").
+	objects fakeObjects
+}
+
+// fakeObjects stands in for S3 as a code source.
+type fakeObjects map[string][]byte
+
+func (o fakeObjects) OpenObject(ctx context.Context, bucket, key, version string) (io.ReadCloser, error) {
+	b, ok := o[bucket+"/"+key]
+	if !ok {
+		return nil, protocol.Errorf("NoSuchKey", "The specified key does not exist.")
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
 }
 
 func newFixture(t *testing.T, opts ...Option) *fixture {
@@ -166,6 +179,8 @@ func newFixture(t *testing.T, opts ...Option) *fixture {
 	inv := &fakeInvoker{result: runtime.InvokeResult{Payload: []byte(`{"ok":true}`), ExecutedVersion: "$LATEST"}}
 	f := &fixture{clk: clk, eng: eng, inv: inv}
 	f.bus = eventbus.New(eventbus.Config{Engine: eng, Clock: clk, Poll: 10 * time.Millisecond})
+	f.objects = fakeObjects{}
+	opts = append([]Option{WithObjectSource(f.objects)}, opts...)
 	f.s = New(service.Env{Engine: eng, Clock: clk, Account: "000000000000", Region: "us-east-1", Bus: f.bus}, inv, opts...)
 	f.bus.Start(context.Background())
 	t.Cleanup(func() { f.bus.Stop() })

@@ -273,12 +273,14 @@ func (s *Service) PublishLayerVersion(ctx context.Context, in *PublishLayerVersi
 	if len(content.ZipFile) > maxZipped {
 		return nil, errZippedSize()
 	}
-	if content.ZipFile == nil {
-		if content.S3Bucket != "" || content.S3Key != "" {
-			return nil, ErrInvalidParameterValue("Layer content from S3 (S3Bucket/S3Key) is not supported by hako yet: upload the layer archive as ZipFile (aws lambda publish-layer-version --zip-file fileb://layer.zip).")
-		}
+	if content.ZipFile == nil && content.S3Bucket == "" && content.S3Key == "" {
 		return nil, ErrInvalidParameterValue("Missing Content")
 	}
+	zipFile, err := s.zipSource(ctx, content.ZipFile, content.S3Bucket, content.S3Key, content.S3ObjectVersion)
+	if err != nil {
+		return nil, err
+	}
+	content.ZipFile = zipFile
 	// Unknown runtimes and architectures are refused by the protocol
 	// layer (the model's enums); runtimes hako cannot run are still valid
 	// metadata, as on AWS.

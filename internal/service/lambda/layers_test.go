@@ -86,7 +86,7 @@ func TestPublishLayerVersionRefused(t *testing.T) {
 		{"escaping zip", map[string]any{"LayerName": "l", "Content": map[string]any{"ZipFile": nil}},
 			"InvalidParameterValueException", 400, "Could not unzip uploaded file. Please check your file, then try to upload again."},
 		{"s3", map[string]any{"LayerName": "l", "Content": map[string]any{"S3Bucket": "bucket", "S3Key": "k.zip"}},
-			"InvalidParameterValueException", 400, "Layer content from S3 (S3Bucket/S3Key) is not supported by hako yet..."},
+			"InvalidParameterValueException", 400, "Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist."},
 		{"no content", map[string]any{"LayerName": "l", "Content": map[string]any{}},
 			"InvalidParameterValueException", 400, "Missing Content"},
 		{"unknown runtime", map[string]any{"LayerName": "l", "CompatibleRuntimes": []any{"cobol"}, "Content": map[string]any{"ZipFile": []byte("x")}},

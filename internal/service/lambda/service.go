@@ -68,6 +68,7 @@ type Service struct {
 	log      *slog.Logger
 	inv      Invoker
 	bus      *eventbus.Bus
+	objects  ObjectSource
 	runtimes func(id string) RuntimeStatus
 	endpoint func() string
 	// accountConcurrency is the account's ConcurrentExecutions limit; it
