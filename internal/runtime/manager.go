@@ -264,7 +264,7 @@ func (m *Manager) Invoke(ctx context.Context, req *InvokeRequest) (*InvokeResult
 	}
 
 	initStart := time.Now()
-	sb, err = m.newSandbox(ctx, fn)
+	sb, err = m.newSandbox(ctx, fn, req.Tail)
 	if sb == nil {
 		m.release(s, nil, false)
 		return nil, err
@@ -273,13 +273,6 @@ func (m *Manager) Invoke(ctx context.Context, req *InvokeRequest) (*InvokeResult
 		m.release(s, nil, false)
 		sb.stop()
 		return nil, errStopped
-	}
-	if req.Tail {
-		// The tail of a cold start that fails in init must show why: the
-		// init's own output (a traceback, a message before exiting), as
-		// AWS's tail does when it retries the init inside the invoke.
-		// A successful cold start restarts the tail at START.
-		sb.logs.emit(&logCtrl{startTail: true}, false)
 	}
 	var fail *initError
 	if err != nil && !errors.As(err, &fail) {

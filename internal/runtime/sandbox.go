@@ -88,7 +88,7 @@ type launch struct {
 // process runs (init continues in the background). A returned *initError
 // means a sandbox exists (with its log stream) but its runtime could not
 // start; any other error is hako's.
-func (m *Manager) newSandbox(ctx context.Context, fn *Function) (*sandbox, error) {
+func (m *Manager) newSandbox(ctx context.Context, fn *Function, tail bool) (*sandbox, error) {
 	taskDir, err := m.code.get(fn.Code)
 	if err != nil {
 		return nil, err
@@ -121,6 +121,15 @@ func (m *Manager) newSandbox(ctx context.Context, fn *Function) (*sandbox, error
 	}
 	if sb.logs, err = newLogStream(m.cfg.Logs, m.clock, m.log, fn.Account, fn.Region, group, sb.stream, l.family != ""); err != nil {
 		return nil, err
+	}
+	if tail {
+		// The tail of a cold start that fails in init must show why: the
+		// init's own output (a traceback, a message before exiting), as
+		// AWS's tail does when it retries the init inside the invoke. The
+		// marker goes into the pipe before the process exists, so nothing
+		// the process writes can precede it. A successful cold start
+		// restarts the tail at START.
+		sb.logs.emit(&logCtrl{startTail: true}, false)
 	}
 	if sb.api, err = newRuntimeAPI(fn.ARN); err != nil {
 		sb.logs.closeFiles()
