@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -223,6 +224,7 @@ func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) {
 		Time:      e.cfg.Clock.Now(),
 		Region:    e.cfg.Region,
 		Account:   e.cfg.Account,
+		SourceIP:  remoteIP(r.RemoteAddr),
 	}
 	parsed, perr := sigv4.Parse(r)
 	scope := ""
@@ -304,6 +306,14 @@ func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	codec.Encode(c, w, out)
+}
+
+// remoteIP is the host part of a connection's remote address.
+func remoteIP(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
 }
 
 func opName(c *protocol.Call) string {

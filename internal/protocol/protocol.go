@@ -68,6 +68,9 @@ type Call struct {
 	CallerARN   string
 	// UserID is the caller's unique id as GetCallerIdentity reports it.
 	UserID string
+	// SourceIP is the address the request came from (S3 event records'
+	// requestParameters.sourceIPAddress, bucket policies' aws:SourceIp).
+	SourceIP string
 	// API and Op are the model and operation being served.
 	API *model.API
 	Op  *model.Operation
