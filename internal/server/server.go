@@ -327,12 +327,13 @@ func newServices(env service.Env, log *slog.Logger, endpoint string, newManager 
 		invoker = mgr
 	}
 	roles := iam.New(named("iam"))
+	functions := lambda.New(named("lambda"), invoker, lambda.WithEndpoint(func() string { return endpoint }))
 	return []service.Service{
 		logsSvc,
 		sts.New(named("sts"), sts.WithRoles(roles)),
 		roles,
-		lambda.New(named("lambda"), invoker, lambda.WithEndpoint(func() string { return endpoint })),
-		s3.New(named("s3")),
+		functions,
+		s3.New(named("s3"), s3.WithFunctions(functions)),
 	}, mgr, nil
 }
 

@@ -11,7 +11,7 @@
 // CopyObject, ListObjects, ListObjectsV2, Put/Get/DeleteObjectTagging;
 // CreateMultipartUpload, UploadPart, UploadPartCopy,
 // CompleteMultipartUpload, AbortMultipartUpload, ListParts,
-// ListMultipartUploads. Every other operation of the model answers
+// ListMultipartUploads; Put/GetBucketNotificationConfiguration. Every other operation of the model answers
 // NotImplemented (501), and so do features inside implemented operations
 // hako lacks (versionIds other than "null", SSE-C and SSE-KMS, Object
 // Lock, x-amz-grant-* headers, appends), each naming what is missing.
@@ -59,10 +59,19 @@
 //
 // # Events
 //
-// Every object write and delete calls the Notifier (WithNotifier) inside
-// its engine transaction, so S3 event notifications can be recorded in the
-// same durable step as the write. hako's eventbus is not wired yet: by
-// default nothing is recorded.
+// Put/GetBucketNotificationConfiguration keep the bucket's notification
+// configuration in its record. Every object write and delete runs record
+// inside its engine transaction: it matches the event against the
+// configurations (event types with wildcards, prefix and suffix rules) and
+// enqueues one eventbus message per destination in that same transaction —
+// KindLambdaInvoke (Lambda handles it with AWS's asynchronous retries),
+// KindSQSSend, KindSNSPublish, and KindEventsPut for EventBridge — then
+// kicks the bus after commit. A crash after the 200 therefore loses no
+// event, and a write that fails enqueues none. Records are AWS's shape
+// with eventVersion 2.1 (notify.go; docs/s3.md). Destination validation
+// asks Lambda (FunctionPolicy, wired in the server) whether the function's
+// policy lets s3.amazonaws.com invoke it; queues and topics get AWS's
+// s3:TestEvent. The Notifier option observes every event (tests).
 //
 // # Differences from AWS
 //

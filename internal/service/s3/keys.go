@@ -71,6 +71,8 @@ type bucketRecord struct {
 	Tags            []Tag  `json:"tags,omitempty"`
 	ACL             string `json:"acl,omitempty"`
 	ObjectOwnership string `json:"ownership,omitempty"`
+	// Notification is the event notification configuration (ids filled).
+	Notification *NotificationConfiguration `json:"notification,omitempty"`
 }
 
 // segment is one blob of an object's body; a multipart object has one per

@@ -492,6 +492,7 @@ func (s *Service) DeleteObject(ctx context.Context, in *DeleteObjectRequest) (*D
 	}
 	call := protocol.CallFrom(ctx)
 	var old *objectRecord
+	queued := false
 	err := s.update(ctx, func(tx engine.Txn) error {
 		b, err := bucket(tx, ctx, in.Bucket)
 		if err != nil {
@@ -504,11 +505,13 @@ func (s *Service) DeleteObject(ctx context.Context, in *DeleteObjectRequest) (*D
 			return errPrecondition("If-Match")
 		}
 		tx.Delete(objectKey(in.Bucket, in.Key))
-		return s.record(tx, call, b, "ObjectRemoved:Delete", in.Bucket, in.Key, nil)
+		queued, err = s.record(tx, call, b, "ObjectRemoved:Delete", in.Bucket, in.Key, nil)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.kick(queued)
 	s.deleteBlobs(segmentBlobs(old))
 	return &DeleteObjectOutput{}, nil
 }
@@ -529,8 +532,9 @@ func (s *Service) DeleteObjects(ctx context.Context, in *DeleteObjectsRequest) (
 	call := protocol.CallFrom(ctx)
 	out := &DeleteObjectsOutput{}
 	var blobs []string
+	queued := false
 	err := s.update(ctx, func(tx engine.Txn) error {
-		out.Deleted, out.Errors, blobs = nil, nil, blobs[:0]
+		out.Deleted, out.Errors, blobs, queued = nil, nil, blobs[:0], false
 		b, err := bucket(tx, ctx, in.Bucket)
 		if err != nil {
 			return err
@@ -555,9 +559,11 @@ func (s *Service) DeleteObjects(ctx context.Context, in *DeleteObjectsRequest) (
 				}
 				tx.Delete(objectKey(in.Bucket, id.Key))
 				blobs = append(blobs, segmentBlobs(old)...)
-				if err := s.record(tx, call, b, "ObjectRemoved:Delete", in.Bucket, id.Key, nil); err != nil {
+				q, err := s.record(tx, call, b, "ObjectRemoved:Delete", in.Bucket, id.Key, nil)
+				if err != nil {
 					return err
 				}
+				queued = queued || q
 			}
 			if !quiet {
 				out.Deleted = append(out.Deleted, DeletedObject{Key: id.Key})
@@ -568,6 +574,7 @@ func (s *Service) DeleteObjects(ctx context.Context, in *DeleteObjectsRequest) (
 	if err != nil {
 		return nil, err
 	}
+	s.kick(queued)
 	s.deleteBlobs(blobs)
 	return out, nil
 }
