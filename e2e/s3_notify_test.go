@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -367,5 +368,60 @@ print(json.dumps({"errs": errs, "ids": sorted(c["Id"] for c in cfg["LambdaFuncti
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "NoSuchBucket" {
 		t.Errorf("missing bucket: %v", err)
+	}
+}
+
+// TestS3Lifecycle: seed 001's rule of one day, set with the aws CLI v2 and
+// read back with boto3, on a clock running 20,000 times faster than real
+// time: HeadObject reports x-amz-expiration at the midnight UTC after one
+// day, and the sweeper removes the object then (its event is checked by
+// the package's unit tests).
+func TestS3Lifecycle(t *testing.T) {
+	s := StartServer(t, "--clock", "fixed:2026-01-01T22:00:00Z,speed=20000")
+	const v2 = "/usr/bin/aws"
+	c := s3.NewFromConfig(s.sdkConfig(t), func(o *s3.Options) { o.UsePathStyle = true })
+	s.cli(t, v2, "s3", "mb", "s3://seed001-downloads")
+	for _, key := range []string{"user-42/export.zip", "static/logo.png"} {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("seed001-downloads"), Key: aws.String(key), Body: strings.NewReader("zip")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.cli(t, v2, "s3api", "put-bucket-lifecycle-configuration", "--bucket", "seed001-downloads", "--lifecycle-configuration",
+		`{"Rules":[{"ID":"expire-user-files","Status":"Enabled","Filter":{"Prefix":"user-"},"Expiration":{"Days":1}}]}`)
+	v := s.python(t, `
+import boto3, json, os
+s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"])
+r = s3.get_bucket_lifecycle_configuration(Bucket="seed001-downloads")["Rules"]
+h = s3.head_object(Bucket="seed001-downloads", Key="user-42/export.zip")
+print(json.dumps({"rules": r, "expiration": h.get("Expiration", ""), "modified": h["LastModified"].isoformat()}))`)
+	rules := v["rules"].([]any)
+	if len(rules) != 1 || rules[0].(map[string]any)["ID"] != "expire-user-files" {
+		t.Fatalf("rules %v", rules)
+	}
+	// Created on 1 or 2 January (the clock runs): expiry is the midnight
+	// after one day.
+	modified, _ := time.Parse(time.RFC3339, v["modified"].(string))
+	want := modified.UTC().Add(24 * time.Hour).Truncate(24 * time.Hour).Add(24 * time.Hour)
+	if exp := v["expiration"].(string); exp != `expiry-date="`+want.Format(http.TimeFormat)+`", rule-id="expire-user-files"` {
+		t.Errorf("Expiration %q (modified %s)", exp, modified)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for len(keysOf(t, c, "seed001-downloads", "user-42/")) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the lifecycle rule did not remove the object")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if keys := keysOf(t, c, "seed001-downloads", ""); len(keys) != 1 || keys[0] != "static/logo.png" {
+		t.Errorf("left: %v", keys)
+	}
+	out, err := s.cliErr(t, v2, "s3api", "put-bucket-lifecycle-configuration", "--bucket", "seed001-downloads", "--lifecycle-configuration",
+		`{"Rules":[{"ID":"x","Status":"Enabled","Filter":{"Prefix":""},"Expiration":{"Days":0}}]}`)
+	if err == nil || !strings.Contains(out, "InvalidArgument") {
+		t.Errorf("Days 0: %v %s", err, out)
+	}
+	s.cli(t, "aws", "s3api", "delete-bucket-lifecycle", "--bucket", "seed001-downloads")
+	if out, err := s.cliErr(t, v2, "s3api", "get-bucket-lifecycle-configuration", "--bucket", "seed001-downloads"); err == nil || !strings.Contains(out, "NoSuchLifecycleConfiguration") {
+		t.Errorf("after delete: %v %s", err, out)
 	}
 }

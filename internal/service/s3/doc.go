@@ -11,7 +11,8 @@
 // CopyObject, ListObjects, ListObjectsV2, Put/Get/DeleteObjectTagging;
 // CreateMultipartUpload, UploadPart, UploadPartCopy,
 // CompleteMultipartUpload, AbortMultipartUpload, ListParts,
-// ListMultipartUploads; Put/GetBucketNotificationConfiguration. Every other operation of the model answers
+// ListMultipartUploads; Put/GetBucketNotificationConfiguration;
+// Put/GetBucketLifecycleConfiguration, DeleteBucketLifecycle. Every other operation of the model answers
 // NotImplemented (501), and so do features inside implemented operations
 // hako lacks (versionIds other than "null", SSE-C and SSE-KMS, Object
 // Lock, x-amz-grant-* headers, appends), each naming what is missing.
@@ -72,6 +73,20 @@
 // asks Lambda (FunctionPolicy, wired in the server) whether the function's
 // policy lets s3.amazonaws.com invoke it; queues and topics get AWS's
 // s3:TestEvent. The Notifier option observes every event (tests).
+//
+// # Lifecycle
+//
+// Rules live in the bucket record. Expiration Days count from the object's
+// last write and round up to the next midnight UTC (AWS's arithmetic,
+// afterDays); Dates must be midnights. GetObject and HeadObject answer
+// x-amz-expiration for covered objects. The sweeper (Start/Stop) runs at
+// start, after each PutBucketLifecycleConfiguration, and at every
+// midnight UTC of the injected clock — the only times an expiry can fall —
+// deleting expired objects in batches, each deletion with its
+// s3:LifecycleExpiration:Delete event in the same transaction, and
+// aborting multipart uploads older than AbortIncompleteMultipartUpload.
+// Transitions are NotImplemented (one storage class);
+// NoncurrentVersionExpiration is kept but finds nothing (no versioning).
 //
 // # Differences from AWS
 //

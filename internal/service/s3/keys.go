@@ -73,6 +73,8 @@ type bucketRecord struct {
 	ObjectOwnership string `json:"ownership,omitempty"`
 	// Notification is the event notification configuration (ids filled).
 	Notification *NotificationConfiguration `json:"notification,omitempty"`
+	// Lifecycle is the lifecycle configuration's rules (ids filled).
+	Lifecycle []LifecycleRule `json:"lifecycle,omitempty"`
 }
 
 // segment is one blob of an object's body; a multipart object has one per

@@ -427,6 +427,8 @@ func eventRecord(ev *Event, configurationID string) map[string]any {
 	}
 	principal := "Anonymous"
 	switch {
+	case ev.Caller == lifecyclePrincipal:
+		principal = lifecyclePrincipal
 	case ev.Caller == "" && ev.UserID == "":
 	case ev.UserID == "" || ev.UserID == ev.CallerAccount:
 		principal = ev.CallerAccount // root: its account, as AWS shows it

@@ -360,6 +360,7 @@ func (s *Service) HeadObject(ctx context.Context, in *HeadObjectRequest) (*HeadO
 		PartsCount: g.PartsCount, TagCount: g.TagCount, ChecksumType: g.ChecksumType,
 		ChecksumCRC32: g.ChecksumCRC32, ChecksumCRC32C: g.ChecksumCRC32C, ChecksumCRC64NVME: g.ChecksumCRC64NVME,
 		ChecksumSHA1: g.ChecksumSHA1, ChecksumSHA256: g.ChecksumSHA256, ChecksumSHA512: g.ChecksumSHA512, ChecksumMD5: g.ChecksumMD5,
+		Expiration: g.Expiration,
 	}
 	overrides(&out.ContentType, in.ResponseContentType)
 	overrides(&out.ContentLanguage, in.ResponseContentLanguage)
@@ -391,11 +392,12 @@ func (s *Service) read(ctx context.Context, req readRequest, out *objectHead) (i
 	}
 	for attempt := 0; ; attempt++ {
 		var o *objectRecord
+		var b *bucketRecord
 		err := s.eng.View(func(r engine.Reader) error {
-			if _, err := bucket(r, ctx, req.bucket); err != nil {
+			var err error
+			if b, err = bucket(r, ctx, req.bucket); err != nil {
 				return err
 			}
-			var err error
 			o, err = getObjectRecord(r, req.bucket, req.key)
 			if err == nil && o == nil {
 				err = errNoSuchKey(req.key)
@@ -443,6 +445,7 @@ func (s *Service) read(ctx context.Context, req readRequest, out *objectHead) (i
 			}
 		}
 		fillHead(out, o)
+		out.Expiration = expirationHeader(b, req.key, o)
 		out.ContentLength = ptr(length)
 		if partial {
 			out.ContentRange = fmt.Sprintf("bytes %d-%d/%d", start, start+length-1, o.Size)

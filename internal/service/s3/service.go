@@ -31,6 +31,8 @@ type Service struct {
 	functions FunctionPolicy
 	// lastSeq is the last event sequencer handed out (unix ns or more).
 	lastSeq atomic.Int64
+	// sw runs lifecycle rules (Start/Stop).
+	sw sweeper
 }
 
 // Notifier observes every object event in the engine transaction of the
@@ -74,7 +76,11 @@ type Option func(*Service)
 func WithNotifier(n Notifier) Option { return func(s *Service) { s.notify = n } }
 
 // Interface guards.
-var _ service.Service = (*Service)(nil)
+var (
+	_ service.Service = (*Service)(nil)
+	_ service.Starter = (*Service)(nil)
+	_ service.Stopper = (*Service)(nil)
+)
 
 // New builds the service; it starts nothing.
 func New(env service.Env, opts ...Option) *Service {
@@ -134,6 +140,9 @@ func (s *Service) APIs() []*service.API {
 
 			"PutBucketNotificationConfiguration": protocol.Op(s.PutBucketNotificationConfiguration),
 			"GetBucketNotificationConfiguration": protocol.Op(s.GetBucketNotificationConfiguration),
+			"PutBucketLifecycleConfiguration":    protocol.Op(s.PutBucketLifecycleConfiguration),
+			"GetBucketLifecycleConfiguration":    protocol.Op(s.GetBucketLifecycleConfiguration),
+			"DeleteBucketLifecycle":              protocol.Op(s.DeleteBucketLifecycle),
 		},
 		ValidationCode: "InvalidArgument",
 	}}
