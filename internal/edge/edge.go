@@ -274,6 +274,9 @@ func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) {
 		codec.EncodeError(c, w, resolved(c, aerr))
 		return
 	}
+	if en.api.Intercept != nil && en.api.Intercept(w, r, c) {
+		return
+	}
 	op, err := codec.Operation(c, r)
 	if err != nil {
 		codec.EncodeError(c, w, e.asProtocolError(c, err))
