@@ -354,6 +354,9 @@ func mounts(services []service.Service, mgr *runtime.Manager, account, region st
 			m[lambda.CodePath] = l.CodeHandler()
 			m[FailedEventsPath] = failedEventsHandler(l, account, region)
 		}
+		if b, ok := s.(*s3.Service); ok {
+			m[s3.WebsitePath] = b.WebsiteHandler()
+		}
 	}
 	if mgr != nil {
 		m[SandboxesPath] = sandboxesHandler(mgr)

@@ -12,7 +12,10 @@
 // CreateMultipartUpload, UploadPart, UploadPartCopy,
 // CompleteMultipartUpload, AbortMultipartUpload, ListParts,
 // ListMultipartUploads; Put/GetBucketNotificationConfiguration;
-// Put/GetBucketLifecycleConfiguration, DeleteBucketLifecycle. Every other operation of the model answers
+// Put/GetBucketLifecycleConfiguration, DeleteBucketLifecycle;
+// Put/Get/DeleteBucketPolicy, Put/GetBucketAcl, Put/GetObjectAcl,
+// Put/Get/DeleteBucketOwnershipControls, Put/Get/DeleteBucketCors,
+// Put/Get/DeleteBucketWebsite. Every other operation of the model answers
 // NotImplemented (501), and so do features inside implemented operations
 // hako lacks (versionIds other than "null", SSE-C and SSE-KMS, Object
 // Lock, x-amz-grant-* headers, appends), each naming what is missing.
@@ -88,12 +91,29 @@
 // Transitions are NotImplemented (one storage class);
 // NoncurrentVersionExpiration is kept but finds nothing (no versioning).
 //
+// # Access, CORS, website
+//
+// bucket() authorizes every call: the owner always; anonymous callers and
+// other accounts by the bucket policy (an explicit Deny wins; the
+// conditions hako can evaluate are aws:SourceIp, aws:SecureTransport,
+// aws:PrincipalType, aws:PrincipalAccount) and, unless Object Ownership is
+// BucketOwnerEnforced (the default, ACLs disabled), by the ACLs' AllUsers
+// and AuthenticatedUsers grants (access.go). A missing key is AccessDenied
+// to a caller who may not list the bucket, as on AWS.
+//
+// What the model has no operation for goes through the API's Intercept
+// (cors.go): CORS preflights (OPTIONS, answered from the bucket's rules),
+// CORS headers on requests with an Origin, the website endpoint
+// (BUCKET.s3-website.localhost; the path form WebsitePath is mounted by
+// the server) and browser POST uploads (post.go).
+//
 // # Differences from AWS
 //
-//   - No versioning, SSE-C, SSE-KMS, Object Lock, ACL grants, bucket
-//     policies or CORS yet (NotImplemented).
-//   - A bucket of another account answers AccessDenied to every call
-//     (no policies are evaluated).
+//   - No versioning, SSE-C, SSE-KMS, Object Lock yet (NotImplemented).
+//   - No IAM policies: the owner account's callers may do everything;
+//     bucket policies are evaluated for anonymous callers and other
+//     accounts only. Block Public Access is not implemented (new buckets
+//     are not blocked, unlike AWS since 2023).
 //   - A GetObject of a multipart object that is overwritten while it is
 //     being read may end early (the connection closes short of
 //     Content-Length); the first segment is held open, later ones are

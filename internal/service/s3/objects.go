@@ -401,6 +401,15 @@ func (s *Service) read(ctx context.Context, req readRequest, out *objectHead) (i
 			o, err = getObjectRecord(r, req.bucket, req.key)
 			if err == nil && o == nil {
 				err = errNoSuchKey(req.key)
+				// A caller who may not list the bucket does not learn
+				// which keys exist: AWS answers 403.
+				if c := protocol.CallFrom(ctx); c.Op != nil && (c.AccessKeyID == "" || c.Account != b.Account) {
+					a := accessFor(c, req.bucket, "")
+					a.action = "s3:ListBucket"
+					if !b.authorize(r, a, req.bucket, "") {
+						err = ErrAccessDenied("Access Denied")
+					}
+				}
 			}
 			return err
 		})
