@@ -239,10 +239,10 @@ func supportedCondition(op string) bool {
 // and aws:PrincipalAccount. Any other key does not hold.
 func conditionsHold(cond map[string]map[string]any, a access) bool {
 	values := map[string]string{
-		"aws:sourceip":        a.sourceIP,
-		"aws:securetransport": "false",
+		"aws:sourceip":         a.sourceIP,
+		"aws:securetransport":  "false",
 		"aws:principalaccount": a.account,
-		"aws:principaltype": map[bool]string{true: "Anonymous", false: "Account"}[a.anonymous],
+		"aws:principaltype":    map[bool]string{true: "Anonymous", false: "Account"}[a.anonymous],
 	}
 	for op, kv := range cond {
 		base := strings.TrimSuffix(op, "IfExists")
@@ -400,7 +400,9 @@ func (b *bucketRecord) authorize(r engine.Reader, a access, bucketName, key stri
 // cannedGrants expands a canned ACL for a resource owned by account.
 func cannedGrants(acl, account string) ([]Grant, bool) {
 	owner := Grant{Grantee: &Grantee{Type: "CanonicalUser", ID: canonicalID(account), DisplayName: "hako-" + account}, Permission: "FULL_CONTROL"}
-	group := func(uri, perm string) Grant { return Grant{Grantee: &Grantee{Type: "Group", URI: uri}, Permission: perm} }
+	group := func(uri, perm string) Grant {
+		return Grant{Grantee: &Grantee{Type: "Group", URI: uri}, Permission: perm}
+	}
 	switch acl {
 	case "", "private", "bucket-owner-read", "bucket-owner-full-control", "aws-exec-read":
 		return []Grant{owner}, true
