@@ -225,6 +225,7 @@ func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) {
 		Region:    e.cfg.Region,
 		Account:   e.cfg.Account,
 		SourceIP:  remoteIP(r.RemoteAddr),
+		AnyKey:    e.cfg.Loopback,
 	}
 	parsed, perr := sigv4.Parse(r)
 	scope := ""
