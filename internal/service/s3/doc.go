@@ -105,7 +105,10 @@
 // (cors.go): CORS preflights (OPTIONS, answered from the bucket's rules),
 // CORS headers on requests with an Origin, the website endpoint
 // (BUCKET.s3-website.localhost; the path form WebsitePath is mounted by
-// the server) and browser POST uploads (post.go).
+// the server) and browser POST uploads (post.go: the policy document's
+// SigV4 or SigV2 signature, expiration, conditions and
+// content-length-range, then the ordinary PutObject path with the event
+// ObjectCreated:Post).
 //
 // # Differences from AWS
 //

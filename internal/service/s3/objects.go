@@ -167,7 +167,7 @@ func (s *Service) PutObject(ctx context.Context, in *PutObjectRequest) (*PutObje
 	}
 	finishChecksum(rec, w, integ.algorithm())
 	err = s.commitObject(ctx, putObject{
-		bucket: in.Bucket, key: in.Key, rec: rec, event: "ObjectCreated:Put",
+		bucket: in.Bucket, key: in.Key, rec: rec, event: putEvent(ctx),
 		cond: writeCondition(in.IfMatch, in.IfNoneMatch),
 	})
 	if err != nil {
@@ -800,4 +800,13 @@ func (s *Service) DeleteObjectTagging(ctx context.Context, in *DeleteObjectTaggi
 		return nil, err
 	}
 	return &DeleteObjectTaggingOutput{}, nil
+}
+
+// putEvent names a PutObject's event: ObjectCreated:Post for a browser
+// upload (POST Object), else ObjectCreated:Put.
+func putEvent(ctx context.Context) string {
+	if ctx.Value(postCtxKey{}) != nil {
+		return "ObjectCreated:Post"
+	}
+	return "ObjectCreated:Put"
 }

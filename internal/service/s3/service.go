@@ -29,6 +29,8 @@ type Service struct {
 	// accepted); functions checks Lambda destinations' policies.
 	bus       *eventbus.Bus
 	functions FunctionPolicy
+	// creds resolves access keys of POST Object signatures.
+	creds service.CredentialStore
 	// lastSeq is the last event sequencer handed out (unix ns or more).
 	lastSeq atomic.Int64
 	// sw runs lifecycle rules (Start/Stop).
@@ -84,7 +86,7 @@ var (
 
 // New builds the service; it starts nothing.
 func New(env service.Env, opts ...Option) *Service {
-	s := &Service{eng: env.Engine, clock: env.Clock, log: env.Log, bus: env.Bus}
+	s := &Service{eng: env.Engine, clock: env.Clock, log: env.Log, bus: env.Bus, creds: env.Credentials}
 	if s.eng != nil {
 		s.blobs = s.eng.Blobs()
 	}
