@@ -131,8 +131,15 @@ func TestS3BadInput(t *testing.T) {
 		t.Errorf("refused writes left objects: %v", list)
 	}
 
-	// Raw HTTP: the XML error document, and malformed XML.
-	res, err := http.Get(s.URL + "/bad-input/missing%20key")
+	// Raw HTTP: the XML error document, and malformed XML. Unsigned, a
+	// missing key of a private bucket is AccessDenied (the caller may not
+	// list the bucket); signed, NoSuchKey.
+	if st, _, body := anon(t, "GET", s.URL+"/bad-input/missing%20key", nil); st != 403 || xmlCode(body) != "AccessDenied" {
+		t.Errorf("anonymous missing key: %d %s", st, body)
+	}
+	req, _ := http.NewRequest("GET", s.URL+"/bad-input/missing%20key", nil)
+	signRequest(t, req)
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +159,7 @@ func TestS3BadInput(t *testing.T) {
 	if nb.Code != "NoSuchBucket" || nb.BucketName != "nonexistent-bucket" {
 		t.Errorf("NoSuchBucket document: %+v", nb)
 	}
-	req, _ := http.NewRequest("POST", s.URL+"/bad-input?delete", strings.NewReader("<Delete><Object><Key>k</Key>"))
+	req, _ = http.NewRequest("POST", s.URL+"/bad-input?delete", strings.NewReader("<Delete><Object><Key>k</Key>"))
 	req.Header.Set("Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg==")
 	res, err = http.DefaultClient.Do(req)
 	if err != nil {

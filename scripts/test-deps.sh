@@ -5,6 +5,9 @@ need=()
 [ -x /usr/bin/aws ] || need+=(awscli)
 command -v zip >/dev/null || need+=(zip)
 command -v unzip >/dev/null || need+=(unzip)
+command -v curl >/dev/null || need+=(curl)
+# Headless Chromium loads S3 website pages in e2e/s3_web_test.go.
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-deps: installing ${need[*]}" >&2
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -225,6 +226,8 @@ func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) {
 		Time:      e.cfg.Clock.Now(),
 		Region:    e.cfg.Region,
 		Account:   e.cfg.Account,
+		SourceIP:  remoteIP(r.RemoteAddr),
+		AnyKey:    e.cfg.Loopback,
 	}
 	parsed, perr := sigv4.Parse(r)
 	scope := ""
@@ -281,6 +284,9 @@ func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) {
 		codec.EncodeError(c, w, resolved(c, berr))
 		return
 	}
+	if en.api.Intercept != nil && en.api.Intercept(w, r, c) {
+		return
+	}
 	op, err := codec.Operation(c, r)
 	if err != nil {
 		codec.EncodeError(c, w, e.asProtocolError(c, err))
@@ -313,6 +319,14 @@ func (e *Edge) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	codec.Encode(c, w, out)
+}
+
+// remoteIP is the host part of a connection's remote address.
+func remoteIP(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
 }
 
 func opName(c *protocol.Call) string {

@@ -109,6 +109,8 @@ func pickBySigningName(name string, r *http.Request) string {
 
 // s3Host reports whether host addresses S3 in virtual-hosted style and
 // returns the bucket: BUCKET.s3.localhost[:port], BUCKET.localhost[:port],
+// BUCKET.s3-website.localhost[:port] (the website endpoint, which S3
+// serves itself: service.API.Intercept),
 // BUCKET.s3.amazonaws.com, BUCKET.s3.REGION.amazonaws.com. A bare
 // "s3.localhost" addresses S3 without a bucket.
 func s3Host(host string) (bucket string, ok bool) {
@@ -117,7 +119,7 @@ func s3Host(host string) (bucket string, ok bool) {
 		h = h[:i]
 	}
 	h = strings.ToLower(h)
-	for _, suffix := range []string{".s3.localhost", ".localhost"} {
+	for _, suffix := range []string{".s3-website.localhost", ".s3.localhost", ".localhost"} {
 		if b, found := strings.CutSuffix(h, suffix); found && b != "" && !strings.HasSuffix(b, ".execute-api") && !strings.Contains(b, ".execute-api.") {
 			if b == "s3" {
 				return "", true

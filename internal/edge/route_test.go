@@ -46,11 +46,12 @@ func TestRoute(t *testing.T) {
 
 func TestS3Host(t *testing.T) {
 	cases := map[string]string{
-		"my-bucket.s3.localhost:4566":  "my-bucket",
-		"my.dotted.bucket.localhost":   "my.dotted.bucket",
-		"s3.localhost:4566":            "",
-		"b.s3.us-east-1.amazonaws.com": "b",
-		"b.s3.amazonaws.com":           "b",
+		"my-bucket.s3.localhost:4566":            "my-bucket",
+		"my.dotted.bucket.localhost":             "my.dotted.bucket",
+		"s3.localhost:4566":                      "",
+		"b.s3.us-east-1.amazonaws.com":           "b",
+		"b.s3.amazonaws.com":                     "b",
+		"site.example.s3-website.localhost:4566": "site.example",
 	}
 	for host, want := range cases {
 		got, ok := s3Host(host)

@@ -68,6 +68,13 @@ type Call struct {
 	CallerARN   string
 	// UserID is the caller's unique id as GetCallerIdentity reports it.
 	UserID string
+	// AnyKey is true when the server accepts unknown access keys unverified
+	// (it listens on loopback only): signatures a service checks itself,
+	// such as S3's POST policy, follow the same rule.
+	AnyKey bool
+	// SourceIP is the address the request came from (S3 event records'
+	// requestParameters.sourceIPAddress, bucket policies' aws:SourceIp).
+	SourceIP string
 	// API and Op are the model and operation being served.
 	API *model.API
 	Op  *model.Operation

@@ -345,15 +345,29 @@ func newServices(env service.Env, log *slog.Logger, endpoint string, newManager 
 		invoker = mgr
 	}
 	roles := iam.New(named("iam"))
-	objects := s3.New(named("s3"))
+	// Lambda reads code from S3 and S3 asks Lambda about a target's
+	// policy: S3 is bound late, through objectSource.
+	var objects *s3.Service
+	functions := lambda.New(named("lambda"), invoker, lambda.WithEndpoint(func() string { return endpoint }),
+		lambda.WithObjectSource(objectSource(func(ctx context.Context, bucket, key, version string) (io.ReadCloser, error) {
+			return objects.OpenObject(ctx, bucket, key, version)
+		})))
+	objects = s3.New(named("s3"), s3.WithFunctions(functions))
 	return []service.Service{
 		logsSvc,
 		sts.New(named("sts"), sts.WithRoles(roles)),
 		roles,
-		lambda.New(named("lambda"), invoker, lambda.WithEndpoint(func() string { return endpoint }), lambda.WithObjectSource(objects)),
+		functions,
 		objects,
 		events.New(named("events")),
 	}, mgr, nil
+}
+
+// objectSource adapts a function to lambda.ObjectSource.
+type objectSource func(ctx context.Context, bucket, key, version string) (io.ReadCloser, error)
+
+func (f objectSource) OpenObject(ctx context.Context, bucket, key, version string) (io.ReadCloser, error) {
+	return f(ctx, bucket, key, version)
 }
 
 // SandboxesPath serves the live sandboxes as JSON (read-only; for
@@ -372,6 +386,9 @@ func mounts(services []service.Service, mgr *runtime.Manager, account, region st
 		if l, ok := s.(*lambda.Service); ok {
 			m[lambda.CodePath] = l.CodeHandler()
 			m[FailedEventsPath] = failedEventsHandler(l, account, region)
+		}
+		if b, ok := s.(*s3.Service); ok {
+			m[s3.WebsitePath] = b.WebsiteHandler()
 		}
 	}
 	if mgr != nil {

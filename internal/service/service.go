@@ -13,6 +13,7 @@ package service
 import (
 	"context"
 	"log/slog"
+	"net/http"
 
 	"hako/internal/clock"
 	"hako/internal/engine"
@@ -55,6 +56,13 @@ type API struct {
 	// the model's validation. Default: ValidationError for query APIs,
 	// ValidationException otherwise.
 	ValidationCode string
+	// Intercept, when set, sees every request of the API after
+	// authentication and before the codec looks for an operation: it
+	// answers requests the model has no operation for (S3's CORS
+	// preflights, website endpoint and browser POST uploads) and returns
+	// true when it has written the response; it may also add headers to
+	// w for the response the codec writes (CORS) and return false.
+	Intercept func(w http.ResponseWriter, r *http.Request, c *protocol.Call) bool
 }
 
 // Model returns the API's model, parsing it on first use.

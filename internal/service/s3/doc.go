@@ -11,7 +11,11 @@
 // CopyObject, ListObjects, ListObjectsV2, Put/Get/DeleteObjectTagging;
 // CreateMultipartUpload, UploadPart, UploadPartCopy,
 // CompleteMultipartUpload, AbortMultipartUpload, ListParts,
-// ListMultipartUploads. Every other operation of the model answers
+// ListMultipartUploads; Put/GetBucketNotificationConfiguration;
+// Put/GetBucketLifecycleConfiguration, DeleteBucketLifecycle;
+// Put/Get/DeleteBucketPolicy, Put/GetBucketAcl, Put/GetObjectAcl,
+// Put/Get/DeleteBucketOwnershipControls, Put/Get/DeleteBucketCors,
+// Put/Get/DeleteBucketWebsite. Every other operation of the model answers
 // NotImplemented (501), and so do features inside implemented operations
 // hako lacks (versionIds other than "null", SSE-C and SSE-KMS, Object
 // Lock, x-amz-grant-* headers, appends), each naming what is missing.
@@ -59,17 +63,60 @@
 //
 // # Events
 //
-// Every object write and delete calls the Notifier (WithNotifier) inside
-// its engine transaction, so S3 event notifications can be recorded in the
-// same durable step as the write. hako's eventbus is not wired yet: by
-// default nothing is recorded.
+// Put/GetBucketNotificationConfiguration keep the bucket's notification
+// configuration in its record. Every object write and delete runs record
+// inside its engine transaction: it matches the event against the
+// configurations (event types with wildcards, prefix and suffix rules) and
+// enqueues one eventbus message per destination in that same transaction —
+// KindLambdaInvoke (Lambda handles it with AWS's asynchronous retries),
+// KindSQSSend, KindSNSPublish, and KindEventsPut for EventBridge — then
+// kicks the bus after commit. A crash after the 200 therefore loses no
+// event, and a write that fails enqueues none. Records are AWS's shape
+// with eventVersion 2.1 (notify.go; docs/s3.md). Destination validation
+// asks Lambda (FunctionPolicy, wired in the server) whether the function's
+// policy lets s3.amazonaws.com invoke it; queues and topics get AWS's
+// s3:TestEvent. The Notifier option observes every event (tests).
+//
+// # Lifecycle
+//
+// Rules live in the bucket record. Expiration Days count from the object's
+// last write and round up to the next midnight UTC (AWS's arithmetic,
+// afterDays); Dates must be midnights. GetObject and HeadObject answer
+// x-amz-expiration for covered objects. The sweeper (Start/Stop) runs at
+// start, after each PutBucketLifecycleConfiguration, and at every
+// midnight UTC of the injected clock — the only times an expiry can fall —
+// deleting expired objects in batches, each deletion with its
+// s3:LifecycleExpiration:Delete event in the same transaction, and
+// aborting multipart uploads older than AbortIncompleteMultipartUpload.
+// Transitions are NotImplemented (one storage class);
+// NoncurrentVersionExpiration is kept but finds nothing (no versioning).
+//
+// # Access, CORS, website
+//
+// bucket() authorizes every call: the owner always; anonymous callers and
+// other accounts by the bucket policy (an explicit Deny wins; the
+// conditions hako can evaluate are aws:SourceIp, aws:SecureTransport,
+// aws:PrincipalType, aws:PrincipalAccount) and, unless Object Ownership is
+// BucketOwnerEnforced (the default, ACLs disabled), by the ACLs' AllUsers
+// and AuthenticatedUsers grants (access.go). A missing key is AccessDenied
+// to a caller who may not list the bucket, as on AWS.
+//
+// What the model has no operation for goes through the API's Intercept
+// (cors.go): CORS preflights (OPTIONS, answered from the bucket's rules),
+// CORS headers on requests with an Origin, the website endpoint
+// (BUCKET.s3-website.localhost; the path form WebsitePath is mounted by
+// the server) and browser POST uploads (post.go: the policy document's
+// SigV4 or SigV2 signature, expiration, conditions and
+// content-length-range, then the ordinary PutObject path with the event
+// ObjectCreated:Post).
 //
 // # Differences from AWS
 //
-//   - No versioning, SSE-C, SSE-KMS, Object Lock, ACL grants, bucket
-//     policies or CORS yet (NotImplemented).
-//   - A bucket of another account answers AccessDenied to every call
-//     (no policies are evaluated).
+//   - No versioning, SSE-C, SSE-KMS, Object Lock yet (NotImplemented).
+//   - No IAM policies: the owner account's callers may do everything;
+//     bucket policies are evaluated for anonymous callers and other
+//     accounts only. Block Public Access is not implemented (new buckets
+//     are not blocked, unlike AWS since 2023).
 //   - A GetObject of a multipart object that is overwritten while it is
 //     being read may end early (the connection closes short of
 //     Content-Length); the first segment is held open, later ones are

@@ -57,6 +57,17 @@ type bucketRecord struct {
 	Tags            []Tag  `json:"tags,omitempty"`
 	ACL             string `json:"acl,omitempty"`
 	ObjectOwnership string `json:"ownership,omitempty"`
+	// Notification is the event notification configuration (ids filled).
+	Notification *NotificationConfiguration `json:"notification,omitempty"`
+	// Lifecycle is the lifecycle configuration's rules (ids filled).
+	Lifecycle []LifecycleRule `json:"lifecycle,omitempty"`
+	// Policy is the bucket policy as the owner sent it; Grants the ACL
+	// when set by grants rather than a canned ACL.
+	Policy string  `json:"policy,omitempty"`
+	Grants []Grant `json:"grants,omitempty"`
+	// CORS and Website are those configurations.
+	CORS    []CORSRule            `json:"cors,omitempty"`
+	Website *WebsiteConfiguration `json:"website,omitempty"`
 }
 
 // segment is one blob of an object's body; a multipart object has one per
@@ -92,6 +103,7 @@ type objectRecord struct {
 	Tags               []Tag             `json:"tags,omitempty"`
 	StorageClass       string            `json:"sc,omitempty"`
 	ACL                string            `json:"acl,omitempty"`
+	Grants             []Grant           `json:"grants,omitempty"`
 
 	// ChecksumAlgorithm, Checksum and ChecksumType: the one checksum S3
 	// keeps of an object (CRC64NVME FULL_OBJECT when the client sent none).

@@ -371,6 +371,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 	var old *objectRecord
 	call := protocol.CallFrom(ctx)
 	cond := writeCondition(in.IfMatch, in.IfNoneMatch)
+	queued := false
 	err = s.update(ctx, func(tx engine.Txn) error {
 		b, err := bucket(tx, ctx, in.Bucket)
 		if err != nil {
@@ -402,11 +403,13 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 		pp := partsPrefix(in.UploadId)
 		tx.DeleteRange(pp, engine.PrefixEnd(pp))
 		tx.Set(objectKey(in.Bucket, in.Key), encodeObject(&rec))
-		return s.record(tx, call, b, "ObjectCreated:CompleteMultipartUpload", in.Bucket, in.Key, &rec)
+		queued, err = s.record(tx, call, b, "ObjectCreated:CompleteMultipartUpload", in.Bucket, in.Key, &rec)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.kick(queued)
 	s.deleteBlobs(segmentBlobs(old))
 	s.deleteBlobs(unused)
 	out := &CompleteMultipartUploadOutput{

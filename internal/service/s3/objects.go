@@ -167,7 +167,7 @@ func (s *Service) PutObject(ctx context.Context, in *PutObjectRequest) (*PutObje
 	}
 	finishChecksum(rec, w, integ.algorithm())
 	err = s.commitObject(ctx, putObject{
-		bucket: in.Bucket, key: in.Key, rec: rec, event: "ObjectCreated:Put",
+		bucket: in.Bucket, key: in.Key, rec: rec, event: putEvent(ctx),
 		cond: writeCondition(in.IfMatch, in.IfNoneMatch),
 	})
 	if err != nil {
@@ -360,6 +360,7 @@ func (s *Service) HeadObject(ctx context.Context, in *HeadObjectRequest) (*HeadO
 		PartsCount: g.PartsCount, TagCount: g.TagCount, ChecksumType: g.ChecksumType,
 		ChecksumCRC32: g.ChecksumCRC32, ChecksumCRC32C: g.ChecksumCRC32C, ChecksumCRC64NVME: g.ChecksumCRC64NVME,
 		ChecksumSHA1: g.ChecksumSHA1, ChecksumSHA256: g.ChecksumSHA256, ChecksumSHA512: g.ChecksumSHA512, ChecksumMD5: g.ChecksumMD5,
+		Expiration: g.Expiration,
 	}
 	overrides(&out.ContentType, in.ResponseContentType)
 	overrides(&out.ContentLanguage, in.ResponseContentLanguage)
@@ -391,14 +392,24 @@ func (s *Service) read(ctx context.Context, req readRequest, out *objectHead) (i
 	}
 	for attempt := 0; ; attempt++ {
 		var o *objectRecord
+		var b *bucketRecord
 		err := s.eng.View(func(r engine.Reader) error {
-			if _, err := bucket(r, ctx, req.bucket); err != nil {
+			var err error
+			if b, err = bucket(r, ctx, req.bucket); err != nil {
 				return err
 			}
-			var err error
 			o, err = getObjectRecord(r, req.bucket, req.key)
 			if err == nil && o == nil {
 				err = errNoSuchKey(req.key)
+				// A caller who may not list the bucket does not learn
+				// which keys exist: AWS answers 403.
+				if c := protocol.CallFrom(ctx); c.Op != nil && (c.AccessKeyID == "" || c.Account != b.Account) {
+					a := accessFor(c, req.bucket, "")
+					a.action = "s3:ListBucket"
+					if !b.authorize(r, a, req.bucket, "") {
+						err = ErrAccessDenied("Access Denied")
+					}
+				}
 			}
 			return err
 		})
@@ -443,6 +454,7 @@ func (s *Service) read(ctx context.Context, req readRequest, out *objectHead) (i
 			}
 		}
 		fillHead(out, o)
+		out.Expiration = expirationHeader(b, req.key, o)
 		out.ContentLength = ptr(length)
 		if partial {
 			out.ContentRange = fmt.Sprintf("bytes %d-%d/%d", start, start+length-1, o.Size)
@@ -492,6 +504,7 @@ func (s *Service) DeleteObject(ctx context.Context, in *DeleteObjectRequest) (*D
 	}
 	call := protocol.CallFrom(ctx)
 	var old *objectRecord
+	queued := false
 	err := s.update(ctx, func(tx engine.Txn) error {
 		b, err := bucket(tx, ctx, in.Bucket)
 		if err != nil {
@@ -504,11 +517,13 @@ func (s *Service) DeleteObject(ctx context.Context, in *DeleteObjectRequest) (*D
 			return errPrecondition("If-Match")
 		}
 		tx.Delete(objectKey(in.Bucket, in.Key))
-		return s.record(tx, call, b, "ObjectRemoved:Delete", in.Bucket, in.Key, nil)
+		queued, err = s.record(tx, call, b, "ObjectRemoved:Delete", in.Bucket, in.Key, nil)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.kick(queued)
 	s.deleteBlobs(segmentBlobs(old))
 	return &DeleteObjectOutput{}, nil
 }
@@ -529,8 +544,9 @@ func (s *Service) DeleteObjects(ctx context.Context, in *DeleteObjectsRequest) (
 	call := protocol.CallFrom(ctx)
 	out := &DeleteObjectsOutput{}
 	var blobs []string
+	queued := false
 	err := s.update(ctx, func(tx engine.Txn) error {
-		out.Deleted, out.Errors, blobs = nil, nil, blobs[:0]
+		out.Deleted, out.Errors, blobs, queued = nil, nil, blobs[:0], false
 		b, err := bucket(tx, ctx, in.Bucket)
 		if err != nil {
 			return err
@@ -555,9 +571,11 @@ func (s *Service) DeleteObjects(ctx context.Context, in *DeleteObjectsRequest) (
 				}
 				tx.Delete(objectKey(in.Bucket, id.Key))
 				blobs = append(blobs, segmentBlobs(old)...)
-				if err := s.record(tx, call, b, "ObjectRemoved:Delete", in.Bucket, id.Key, nil); err != nil {
+				q, err := s.record(tx, call, b, "ObjectRemoved:Delete", in.Bucket, id.Key, nil)
+				if err != nil {
 					return err
 				}
+				queued = queued || q
 			}
 			if !quiet {
 				out.Deleted = append(out.Deleted, DeletedObject{Key: id.Key})
@@ -568,6 +586,7 @@ func (s *Service) DeleteObjects(ctx context.Context, in *DeleteObjectsRequest) (
 	if err != nil {
 		return nil, err
 	}
+	s.kick(queued)
 	s.deleteBlobs(blobs)
 	return out, nil
 }
@@ -781,4 +800,13 @@ func (s *Service) DeleteObjectTagging(ctx context.Context, in *DeleteObjectTaggi
 		return nil, err
 	}
 	return &DeleteObjectTaggingOutput{}, nil
+}
+
+// putEvent names a PutObject's event: ObjectCreated:Post for a browser
+// upload (POST Object), else ObjectCreated:Put.
+func putEvent(ctx context.Context) string {
+	if ctx.Value(postCtxKey{}) != nil {
+		return "ObjectCreated:Post"
+	}
+	return "ObjectCreated:Put"
 }

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 
 	"hako/internal/clock"
 	"hako/internal/engine"
+	"hako/internal/eventbus"
 	"hako/internal/protocol"
 	"hako/internal/service"
 )
@@ -23,13 +25,23 @@ type Service struct {
 	// notify is called inside the engine transaction of every object
 	// write and delete (see Event); nil records nothing.
 	notify Notifier
+	// bus carries notifications to their destinations (nil: none are
+	// accepted); functions checks Lambda destinations' policies.
+	bus       *eventbus.Bus
+	functions FunctionPolicy
+	// creds resolves access keys of POST Object signatures.
+	creds service.CredentialStore
+	// lastSeq is the last event sequencer handed out (unix ns or more).
+	lastSeq atomic.Int64
+	// sw runs lifecycle rules (Start/Stop).
+	sw sweeper
 }
 
-// Notifier records an object event in the same engine transaction as the
-// write that caused it, so that an acknowledged write never loses its
-// event (the eventbus's seam: S3 event notifications). It runs inside
-// engine.Update and may be called again when the transaction is retried;
-// it must have no side effects besides tx. An error aborts the write.
+// Notifier observes every object event in the engine transaction of the
+// write that caused it (tests; the bucket's notification configuration is
+// delivered through the event bus besides). It runs inside engine.Update
+// and may be called again when the transaction is retried; it must have
+// no side effects besides tx. An error aborts the write.
 type Notifier func(tx engine.Txn, ev Event) error
 
 // Event is one object change as S3 event notifications describe it.
@@ -45,8 +57,13 @@ type Event struct {
 	Account   string // the bucket owner's
 	Region    string // the bucket's
 	RequestID string
-	// Caller is the principal that made the request ("" for anonymous).
-	Caller string
+	// Caller is the principal that made the request ("" for anonymous),
+	// UserID its unique id and CallerAccount its account.
+	Caller        string
+	UserID        string
+	CallerAccount string
+	// SourceIP is the address the request came from.
+	SourceIP string
 	// Time is the request's time (ms precision in records).
 	Time int64 // unix nanoseconds
 	// Sequencer orders events of one key: hex of the write's time in
@@ -61,11 +78,15 @@ type Option func(*Service)
 func WithNotifier(n Notifier) Option { return func(s *Service) { s.notify = n } }
 
 // Interface guards.
-var _ service.Service = (*Service)(nil)
+var (
+	_ service.Service = (*Service)(nil)
+	_ service.Starter = (*Service)(nil)
+	_ service.Stopper = (*Service)(nil)
+)
 
 // New builds the service; it starts nothing.
 func New(env service.Env, opts ...Option) *Service {
-	s := &Service{eng: env.Engine, clock: env.Clock, log: env.Log}
+	s := &Service{eng: env.Engine, clock: env.Clock, log: env.Log, bus: env.Bus, creds: env.Credentials}
 	if s.eng != nil {
 		s.blobs = s.eng.Blobs()
 	}
@@ -118,8 +139,31 @@ func (s *Service) APIs() []*service.API {
 			"AbortMultipartUpload":    protocol.Op(s.AbortMultipartUpload),
 			"ListParts":               protocol.Op(s.ListParts),
 			"ListMultipartUploads":    protocol.Op(s.ListMultipartUploads),
+
+			"PutBucketNotificationConfiguration": protocol.Op(s.PutBucketNotificationConfiguration),
+			"GetBucketNotificationConfiguration": protocol.Op(s.GetBucketNotificationConfiguration),
+			"PutBucketLifecycleConfiguration":    protocol.Op(s.PutBucketLifecycleConfiguration),
+			"GetBucketLifecycleConfiguration":    protocol.Op(s.GetBucketLifecycleConfiguration),
+			"DeleteBucketLifecycle":              protocol.Op(s.DeleteBucketLifecycle),
+			"PutBucketPolicy":                    protocol.Op(s.PutBucketPolicy),
+			"GetBucketPolicy":                    protocol.Op(s.GetBucketPolicy),
+			"DeleteBucketPolicy":                 protocol.Op(s.DeleteBucketPolicy),
+			"PutBucketAcl":                       protocol.Op(s.PutBucketAcl),
+			"GetBucketAcl":                       protocol.Op(s.GetBucketAcl),
+			"PutObjectAcl":                       protocol.Op(s.PutObjectAcl),
+			"GetObjectAcl":                       protocol.Op(s.GetObjectAcl),
+			"PutBucketOwnershipControls":         protocol.Op(s.PutBucketOwnershipControls),
+			"GetBucketOwnershipControls":         protocol.Op(s.GetBucketOwnershipControls),
+			"DeleteBucketOwnershipControls":      protocol.Op(s.DeleteBucketOwnershipControls),
+			"PutBucketCors":                      protocol.Op(s.PutBucketCors),
+			"GetBucketCors":                      protocol.Op(s.GetBucketCors),
+			"DeleteBucketCors":                   protocol.Op(s.DeleteBucketCors),
+			"PutBucketWebsite":                   protocol.Op(s.PutBucketWebsite),
+			"GetBucketWebsite":                   protocol.Op(s.GetBucketWebsite),
+			"DeleteBucketWebsite":                protocol.Op(s.DeleteBucketWebsite),
 		},
 		ValidationCode: "InvalidArgument",
+		Intercept:      s.intercept,
 	}}
 }
 

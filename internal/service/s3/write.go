@@ -33,6 +33,7 @@ type putObject struct {
 func (s *Service) commitObject(ctx context.Context, w putObject) error {
 	call := protocol.CallFrom(ctx)
 	var old *objectRecord
+	queued := false
 	err := s.update(ctx, func(tx engine.Txn) error {
 		b, err := bucket(tx, ctx, w.bucket)
 		if err != nil {
@@ -52,30 +53,62 @@ func (s *Service) commitObject(ctx context.Context, w putObject) error {
 			}
 		}
 		tx.Set(objectKey(w.bucket, w.key), encodeObject(w.rec))
-		return s.record(tx, call, b, w.event, w.bucket, w.key, w.rec)
+		queued, err = s.record(tx, call, b, w.event, w.bucket, w.key, w.rec)
+		return err
 	})
 	if err != nil {
 		s.deleteBlobs(segmentBlobs(w.rec))
 		return err
 	}
+	s.kick(queued)
 	s.deleteBlobs(segmentBlobs(old))
 	return nil
 }
 
-// record hands an object event to the notifier inside tx.
-func (s *Service) record(tx engine.Txn, call *protocol.Call, b *bucketRecord, name, bucket, key string, rec *objectRecord) error {
-	if s.notify == nil {
-		return nil
+// kick wakes the event bus after a commit that enqueued notifications.
+func (s *Service) kick(queued bool) {
+	if queued && s.bus != nil {
+		s.bus.Kick()
+	}
+}
+
+// record hands an object event to the observer and enqueues the bucket's
+// notifications for it, inside tx; it reports whether anything was
+// enqueued (the caller kicks the bus after commit).
+func (s *Service) record(tx engine.Txn, call *protocol.Call, b *bucketRecord, name, bucket, key string, rec *objectRecord) (bool, error) {
+	if s.notify == nil && b.Notification == nil {
+		return false, nil
 	}
 	now := s.clock.Now().UnixNano()
+	// Sequencers only grow, also when the clock stands still (a fixed
+	// clock, two writes in one tick).
+	seq := now
+	for {
+		last := s.lastSeq.Load()
+		if seq <= last {
+			seq = last + 1
+		}
+		if s.lastSeq.CompareAndSwap(last, seq) {
+			break
+		}
+	}
 	ev := Event{
 		Name: name, Bucket: bucket, Key: key, Account: b.Account, Region: b.Region,
-		RequestID: call.RequestID, Caller: call.CallerARN, Time: now,
-		Sequencer: fmt.Sprintf("%016X", now),
+		RequestID: call.RequestID, Caller: call.CallerARN, UserID: call.UserID,
+		CallerAccount: call.Account, SourceIP: call.SourceIP, Time: now,
+		Sequencer: fmt.Sprintf("%018X", seq),
+	}
+	if call.AccessKeyID == "" && call.CallerARN == "" {
+		ev.CallerAccount = ""
 	}
 	if rec != nil {
 		ev.Size = rec.Size
 		ev.ETag = strings.Trim(rec.ETag, `"`)
 	}
-	return s.notify(tx, ev)
+	if s.notify != nil {
+		if err := s.notify(tx, ev); err != nil {
+			return false, err
+		}
+	}
+	return s.deliver(tx, b, &ev)
 }
