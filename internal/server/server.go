@@ -331,13 +331,16 @@ func newServices(env service.Env, log *slog.Logger, endpoint string, newManager 
 		invoker = mgr
 	}
 	roles := iam.New(named("iam"))
+	lambdaSvc := lambda.New(named("lambda"), invoker, lambda.WithEndpoint(func() string { return endpoint }))
+	eventsSvc := events.New(named("events"))
+	eventsSvc.SetLambda(lambdaSvc) // rules' targets need the functions' resource policies
 	return []service.Service{
 		logsSvc,
 		sts.New(named("sts"), sts.WithRoles(roles)),
 		roles,
-		lambda.New(named("lambda"), invoker, lambda.WithEndpoint(func() string { return endpoint })),
+		lambdaSvc,
 		s3.New(named("s3")),
-		events.New(named("events")),
+		eventsSvc,
 	}, mgr, nil
 }
 
