@@ -198,7 +198,7 @@ print(json.dumps({"arn": arn, "failed": r["FailedEntryCount"]}))
 	// Disable stops it (aws CLI v1), enable resumes.
 	s.cli(t, "aws", "events", "disable-rule", "--name", "every-5-minutes")
 	n := len(loggedEvents(t, logs, "MyScheduleFunction"))
-	time.Sleep(6 * time.Second) // more than one period on the clock
+	time.Sleep(6 * time.Second)                                         // more than one period on the clock
 	if m := len(loggedEvents(t, logs, "MyScheduleFunction")); m > n+1 { // one may have been in flight
 		t.Fatalf("disabled rule fired: %d -> %d", n, m)
 	}
