@@ -35,6 +35,7 @@ import (
 	"hako/internal/service/lambda"
 	"hako/internal/service/logs"
 	"hako/internal/service/s3"
+	"hako/internal/service/scheduler"
 	"hako/internal/service/sts"
 )
 
@@ -341,6 +342,7 @@ func newServices(env service.Env, log *slog.Logger, endpoint string, newManager 
 		lambdaSvc,
 		s3.New(named("s3")),
 		eventsSvc,
+		scheduler.New(named("scheduler")),
 	}, mgr, nil
 }
 
