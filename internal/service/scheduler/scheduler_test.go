@@ -151,7 +151,7 @@ func TestNewYorkDST(t *testing.T) {
 	f := newFixture(t)
 	f.clk.AdvanceTo(time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC))
 	f.create(t, CreateScheduleInput{Name: "spring", ScheduleExpression: "cron(30 2 * * ? *)", ScheduleExpressionTimezone: "America/New_York"})
-	f.advance(t, 4*24*time.Hour) // through the 10th
+	f.advance(t, 4*24*time.Hour)     // through the 10th
 	if n := len(f.fired()); n != 3 { // 6th, 7th, 9th; not the 8th
 		t.Fatalf("spring: %d invocations, want 3", n)
 	}
