@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -91,5 +92,38 @@ print(json.dumps({"a1": a1, "a2": a2, "conflict": conflict, "tz": got["ScheduleE
 	list = s.cliJSON(t, aws2, "scheduler", "list-schedules")
 	if sc := list["Schedules"].([]any); len(sc) != 0 {
 		t.Fatalf("left after deletes %v", list)
+	}
+}
+
+// TestHakoSchedules: `hako schedules` lists seed 000's rule and its
+// Scheduler twin with the same next fire times, in UTC and local time.
+func TestHakoSchedules(t *testing.T) {
+	s := StartServer(t, "--clock", "fixed:2026-01-01T00:00:00Z,speed=1")
+	fn := "arn:aws:lambda:us-east-1:000000000000:function:NightlyJob"
+	s.cli(t, "/usr/bin/aws", "events", "put-rule", "--name", "nightly", "--schedule-expression", "cron(0 16 * * ? *)")
+	s.cli(t, "/usr/bin/aws", "events", "put-rule", "--name", "off", "--schedule-expression", "rate(1 hour)", "--state", "DISABLED")
+	s.cli(t, "/usr/bin/aws", "scheduler", "create-schedule", "--name", "nightly-jst", "--schedule-expression", "cron(0 1 * * ? *)",
+		"--schedule-expression-timezone", "Asia/Tokyo", "--flexible-time-window", `{"Mode":"OFF"}`,
+		"--target", `{"Arn":"`+fn+`","RoleArn":"arn:aws:iam::000000000000:role/r"}`)
+	cmd := exec.Command(hakoBin, "schedules", "--endpoint-url", s.URL, "-n", "2")
+	cmd.Env = append(awsEnv(), "TZ=Asia/Tokyo")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("hako schedules: %v\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{
+		"rule      nightly      default  cron(0 16 * * ? *)",
+		"2026-01-01 16:00:00  2026-01-02 01:00:00 JST",
+		"2026-01-02 16:00:00  2026-01-03 01:00:00 JST",
+		"cron(0 1 * * ? *) Asia/Tokyo",
+		"off          default  rate(1 hour)                  DISABLED  -",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	if n := strings.Count(text, "2026-01-01 16:00:00"); n != 2 {
+		t.Errorf("the rule and the Tokyo schedule should share their next tick:\n%s", text)
 	}
 }
