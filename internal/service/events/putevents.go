@@ -141,10 +141,19 @@ func (s *Service) checkEntry(sc scope, e *PutEventsRequestEntry) (bus, code, msg
 		return "", "InvalidArgument", "Parameter DetailType is not valid. Reason: DetailType is a required argument."
 	case e.Detail == "":
 		return "", "InvalidArgument", "Parameter Detail is not valid. Reason: Detail is a required argument."
+	case !utf8.ValidString(e.Source):
+		return "", "InvalidArgument", "Parameter Source is not valid."
+	case !utf8.ValidString(e.DetailType):
+		return "", "InvalidArgument", "Parameter DetailType is not valid."
 	case strings.HasPrefix(e.Source, "aws."):
 		return "", "NotAuthorizedForSourceException", "Not authorized for the source."
 	case !utf8.ValidString(e.Detail) || !isJSONObject(e.Detail):
 		return "", "MalformedDetail", "Detail is malformed."
+	}
+	for _, r := range e.Resources {
+		if !utf8.ValidString(r) {
+			return "", "InvalidArgument", "Parameter Resources is not valid."
+		}
 	}
 	bus = busName(e.EventBusName)
 	if strings.HasPrefix(e.EventBusName, "arn:") && !strings.HasPrefix(e.EventBusName, "arn:aws:events:"+sc.region+":"+sc.account+":event-bus/") {
