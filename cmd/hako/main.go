@@ -6,6 +6,7 @@
 //	hako logs NAME [-f]   print (or follow) a function's logs
 //	hako functions        list functions with their state and sandboxes
 //	hako events failed    list failed asynchronous invocations (replay ID)
+//	hako schedules        list scheduled rules and schedules with next fire times
 //	hako coverage         print docs/coverage.md (which operations work)
 //	hako version
 package main
@@ -37,10 +38,12 @@ Usage:
                         invoke, warm and busy sandboxes
   hako events failed    list asynchronous invocations that failed with no
                         destination; 'hako events replay ID' queues one again
+  hako schedules [-n N] list EventBridge scheduled rules and Scheduler
+                        schedules with their next fire times (UTC and local)
   hako coverage         print the API coverage table (docs/coverage.md)
   hako version          print the version
 
-invoke, logs, functions and events talk to a running server: --endpoint-url, or
+invoke, logs, functions, events and schedules talk to a running server: --endpoint-url, or
 HAKO_ENDPOINT, or AWS_ENDPOINT_URL (default http://127.0.0.1:4566).
 `
 
@@ -61,6 +64,8 @@ func main() {
 		os.Exit(runFunctions(os.Args[2:]))
 	case "events":
 		os.Exit(runEvents(os.Args[2:]))
+	case "schedules":
+		os.Exit(runSchedules(os.Args[2:]))
 	case "coverage":
 		var report []edge.Coverage
 		report, err = server.Coverage()

@@ -35,6 +35,7 @@ import (
 	"hako/internal/service/lambda"
 	"hako/internal/service/logs"
 	"hako/internal/service/s3"
+	"hako/internal/service/scheduler"
 	"hako/internal/service/sts"
 )
 
@@ -353,13 +354,16 @@ func newServices(env service.Env, log *slog.Logger, endpoint string, newManager 
 			return objects.OpenObject(ctx, bucket, key, version)
 		})))
 	objects = s3.New(named("s3"), s3.WithFunctions(functions))
+	eventsSvc := events.New(named("events"))
+	eventsSvc.SetLambda(functions) // rules' targets need the functions' resource policies
 	return []service.Service{
 		logsSvc,
 		sts.New(named("sts"), sts.WithRoles(roles)),
 		roles,
 		functions,
 		objects,
-		events.New(named("events")),
+		eventsSvc,
+		scheduler.New(named("scheduler")),
 	}, mgr, nil
 }
 
@@ -379,17 +383,31 @@ const SandboxesPath = "/_hako/sandboxes"
 // `hako events` uses it. ?account= and ?region= default to the server's.
 const FailedEventsPath = "/_hako/lambda/failed-events"
 
+// SchedulesPath lists EventBridge scheduled rules and Scheduler schedules
+// with their armed next fire time (GET; for `hako schedules`). ?account=
+// and ?region= default to the server's.
+const SchedulesPath = "/_hako/schedules"
+
 // mounts collects services' own endpoints under /_hako/.
 func mounts(services []service.Service, mgr *runtime.Manager, account, region string) map[string]http.Handler {
 	m := map[string]http.Handler{}
+	var ev *events.Service
+	var sch *scheduler.Service
 	for _, s := range services {
-		if l, ok := s.(*lambda.Service); ok {
-			m[lambda.CodePath] = l.CodeHandler()
-			m[FailedEventsPath] = failedEventsHandler(l, account, region)
+		switch s := s.(type) {
+		case *lambda.Service:
+			m[lambda.CodePath] = s.CodeHandler()
+			m[FailedEventsPath] = failedEventsHandler(s, account, region)
+		case *events.Service:
+			ev = s
+		case *scheduler.Service:
+			sch = s
+		case *s3.Service:
+			m[s3.WebsitePath] = s.WebsiteHandler()
 		}
-		if b, ok := s.(*s3.Service); ok {
-			m[s3.WebsitePath] = b.WebsiteHandler()
-		}
+	}
+	if ev != nil && sch != nil {
+		m[SchedulesPath] = schedulesHandler(ev, sch, account, region)
 	}
 	if mgr != nil {
 		m[SandboxesPath] = sandboxesHandler(mgr)
@@ -439,6 +457,58 @@ func failedEventsHandler(l *lambda.Service, account, region string) http.Handler
 		default:
 			edge.AdminError(w, http.StatusNotFound, "use GET "+FailedEventsPath+" or POST "+FailedEventsPath+"/ID/replay")
 		}
+	})
+}
+
+// ScheduleEntry is one line of SchedulesPath's answer.
+type ScheduleEntry struct {
+	// Kind is "rule" (EventBridge) or "schedule" (Scheduler).
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	// Group is the rule's bus or the schedule's group.
+	Group      string `json:"group"`
+	Arn        string `json:"arn"`
+	Expression string `json:"expression"`
+	// Timezone is the schedule's (rules are UTC).
+	Timezone string `json:"timezone,omitempty"`
+	State    string `json:"state"`
+	// Next is the armed tick (UTC); absent when none is armed.
+	Next *time.Time `json:"next,omitempty"`
+}
+
+// schedulesHandler answers GET SchedulesPath.
+func schedulesHandler(ev *events.Service, sch *scheduler.Service, account, region string) http.Handler {
+	return loopbackOnly(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			edge.AdminError(w, http.StatusMethodNotAllowed, "use GET "+SchedulesPath)
+			return
+		}
+		q := r.URL.Query()
+		acct, reg := cmp.Or(q.Get("account"), account), cmp.Or(q.Get("region"), region)
+		rules, err := ev.ScheduledRules(acct, reg)
+		if err != nil {
+			edge.AdminError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		schedules, err := sch.Schedules(acct, reg)
+		if err != nil {
+			edge.AdminError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		next := func(t time.Time) *time.Time {
+			if t.IsZero() {
+				return nil
+			}
+			return &t
+		}
+		out := []ScheduleEntry{}
+		for _, x := range rules {
+			out = append(out, ScheduleEntry{Kind: "rule", Name: x.Name, Group: x.Bus, Arn: x.Arn, Expression: x.ScheduleExpression, State: x.State, Next: next(x.Next)})
+		}
+		for _, x := range schedules {
+			out = append(out, ScheduleEntry{Kind: "schedule", Name: x.Name, Group: x.Group, Arn: x.Arn, Expression: x.ScheduleExpression, Timezone: x.Timezone, State: x.State, Next: next(x.Next)})
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"schedules": out})
 	})
 }
 

@@ -13,12 +13,7 @@ import (
 )
 
 // Delivery is one event due for one target: what a scheduled rule's tick
-// or a matched PutEvents entry becomes. It is the seam to the durable
-// asynchronous invocation path, which is not built yet: nothing in hako
-// computes ticks or matches PutEvents entries into Deliveries until that
-// path exists (Service.Deliver is nil and PutEvents answers
-// NotImplemented), because firing without durable delivery would lose
-// events.
+// or a matched event becomes before it is enqueued (enqueueDelivery).
 type Delivery struct {
 	RuleARN string
 	Target  Target

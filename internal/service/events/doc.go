@@ -11,23 +11,55 @@
 // ListRules, EnableRule, DisableRule, DeleteRule (refused while the rule has
 // targets), PutTargets, RemoveTargets, ListTargetsByRule,
 // ListRuleNamesByTarget, TestEventPattern, TagResource, UntagResource,
-// ListTagsForResource, CreateEventBus, DescribeEventBus, ListEventBuses and
-// DeleteEventBus (which also deletes the bus's rules). Every other
-// operation, PutEvents included, answers NotImplemented.
+// ListTagsForResource, CreateEventBus, DescribeEventBus, ListEventBuses,
+// DeleteEventBus (which also deletes the bus's rules) and PutEvents. Every
+// other operation answers NotImplemented.
 //
-// # Delivery (not yet)
+// # Delivery
 //
-// Scheduled rules do not fire and PutEvents is not served: both need the
-// durable asynchronous invocation path, which is being built separately.
-// The seam is Delivery: ScheduledEvent builds the event of a tick exactly
-// as AWS sends it, NewDelivery renders it (or a matched event) for a target
-// with its Input, InputPath or InputTransformer, and Service.Deliver is
-// where a Delivery is to be handed over. Each rule record keeps a
-// ScheduleAnchor for rate expressions: rate ticks are counted from the
-// rule's creation, and restart from the moment a disabled rule is enabled
-// again or its schedule or state is changed by PutRule (AWS counts from
-// creation; what it does on enable is not documented). A
-// schedule.Schedule's Anchored(rec.ScheduleAnchor).Next gives the ticks.
+// Everything after a response goes through the durable eventbus, each step
+// recorded in one transaction with what caused it:
+//
+//   - An enabled scheduled rule has one tick message (kind events.tick,
+//     package fire), due at its next fire time on the service clock;
+//     PutRule, EnableRule and DisableRule arm a new one or drop it in their
+//     own transaction, and DeleteRule leaves the old one to expire as
+//     stale. The tick's outcome transaction enqueues the scheduled event
+//     (ScheduledEvent: AWS's exact shape, time of the tick to the second)
+//     for every target and the next tick, so each tick fires exactly once
+//     across crashes; ticks missed while hako was down are skipped and
+//     logged, as AWS does not backfill them.
+//   - PutEvents wraps each valid entry in AWS's envelope (version "0", id,
+//     detail-type, source, account, time, region, resources, detail),
+//     matches it against the enabled rules of its bus and enqueues every
+//     matched target's delivery, all in one transaction per call. Entries
+//     are checked one by one (FailedEntryCount, ErrorCode, ErrorMessage);
+//     the entries' total size, counted as AWS counts it (14 bytes for a
+//     Time, then the UTF-8 bytes of Source, DetailType, Detail and
+//     Resources), is at most 1 MiB. TraceHeader is accepted and not passed
+//     on; EndpointId (global endpoints) is refused.
+//   - events.put messages from other services (Lambda destinations, S3's
+//     EventBridge notifications: Target the bus ARN, Payload the event)
+//     are matched the same way; a Lambda invocation record becomes the
+//     event AWS makes of it (source "lambda", detail-type "Lambda Function
+//     Invocation Result - Success|Failure").
+//   - Each target's delivery (kind events.deliver) is the event rendered
+//     with the target's Input, InputPath or InputTransformer, with its
+//     RetryPolicy (default 185 attempts within 24 hours, exponential
+//     backoff with jitter) and DeadLetterConfig. A Lambda target needs its
+//     function's resource policy to allow events.amazonaws.com for the rule
+//     (Lambda's InvokePermitted); as AWS documents, a missing permission or
+//     function is not retried: the event goes to the dead-letter queue (an
+//     sqs.send message with RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE
+//     attributes) or, without one, is dropped and logged. A permitted
+//     delivery becomes a lambda.invoke message: Lambda's own asynchronous
+//     path, with its own retries, runs the function.
+//
+// Rate ticks are counted from the rule's creation (ScheduleAnchor), as on
+// AWS, and restart from the moment a disabled rule is enabled again or its
+// schedule or state is changed by PutRule (what AWS does on enable is not
+// documented; counting from the enable means the first tick comes one full
+// period after it, never at once).
 //
 // PutTargets accepts Lambda function ARNs. Targets of other services (SQS,
 // SNS, ...) are answered per entry in FailedEntries with ErrorCode

@@ -64,12 +64,16 @@ func (s *Service) PutRule(ctx context.Context, in *PutRuleRequest) (*PutRuleResp
 				rec.ScheduleAnchor = old.ScheduleAnchor
 			}
 		}
+		if err := s.armRule(tx, sc, rec, old, now); err != nil {
+			return err
+		}
 		tx.Set(sc.ruleKey(bus, in.Name), mustJSON(rec))
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.kick()
 	return &PutRuleResponse{RuleArn: sc.ruleARN(bus, in.Name)}, nil
 }
 
@@ -177,16 +181,21 @@ func (s *Service) setState(ctx context.Context, name, busParam, state string) (*
 		if rec.State == state || (state == "ENABLED" && rec.State == "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS") {
 			return nil
 		}
+		old := *rec
 		if state == "ENABLED" {
 			rec.ScheduleAnchor = now // rate ticks count from enabling
 		}
 		rec.State = state
+		if err := s.armRule(tx, sc, rec, &old, now); err != nil {
+			return err
+		}
 		tx.Set(sc.ruleKey(bus, name), mustJSON(rec))
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.kick()
 	return &struct{}{}, nil
 }
 

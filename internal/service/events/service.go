@@ -8,11 +8,15 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"hako/internal/clock"
 	"hako/internal/engine"
+	"hako/internal/eventbus"
+	"hako/internal/eventpattern"
 	"hako/internal/protocol"
+	"hako/internal/schedule/fire"
 	"hako/internal/service"
 )
 
@@ -32,11 +36,48 @@ type Service struct {
 	clock clock.Clock
 	log   *slog.Logger
 
-	// Deliver receives what is due for a target: a scheduled rule's tick or
-	// a matched event, already rendered with the target's Input, InputPath
-	// or InputTransformer. Nil until the durable asynchronous invocation
-	// path exists; see Delivery.
-	Deliver func(ctx context.Context, d Delivery) error
+	// bus, ticker and deliver are nil without an eventbus (the coverage
+	// report): then nothing fires and PutEvents is refused.
+	bus     *eventbus.Bus
+	ticker  *fire.Ticker
+	deliver *fire.Deliverer
+
+	mu sync.Mutex
+	// lambda checks functions' resource policies (SetLambda).
+	lambda fire.Permitter
+	// patterns caches compiled event patterns by their text.
+	patterns map[string]*eventpattern.Pattern
+}
+
+// Eventbus kinds of EventBridge's own messages.
+const (
+	// KindTick is a scheduled rule's next tick (package fire).
+	KindTick = "events.tick"
+	// KindDeliver is one event on its way to one target, with the
+	// target's RetryPolicy and DeadLetterConfig.
+	KindDeliver = "events.deliver"
+)
+
+// SetLambda gives EventBridge Lambda's resource-policy check, which
+// decides whether a rule may invoke a function target (the server wires it:
+// services do not import each other).
+func (s *Service) SetLambda(p fire.Permitter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lambda = p
+}
+
+// kick wakes the eventbus after a commit that enqueued messages.
+func (s *Service) kick() {
+	if s.bus != nil {
+		s.bus.Kick()
+	}
+}
+
+func (s *Service) permitter() fire.Permitter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lambda
 }
 
 // Interface guards.
@@ -44,12 +85,17 @@ var _ service.Service = (*Service)(nil)
 
 // New builds the service. It starts nothing.
 func New(env service.Env) *Service {
-	s := &Service{eng: env.Engine, clock: env.Clock, log: env.Log}
+	s := &Service{eng: env.Engine, clock: env.Clock, log: env.Log, bus: env.Bus, patterns: map[string]*eventpattern.Pattern{}}
 	if s.clock == nil {
 		s.clock = clock.Real{}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.bus != nil {
+		s.ticker = fire.NewTicker(s.bus, KindTick, s.clock, s.log, s.loadTick)
+		s.deliver = fire.NewDeliverer(s.bus, KindDeliver, s.clock, s.log, s.permitter)
+		s.bus.Handle(eventbus.KindEventsPut, s.handlePut)
 	}
 	return s
 }
@@ -57,13 +103,14 @@ func New(env service.Env) *Service {
 // Name is "events".
 func (s *Service) Name() string { return "events" }
 
-// APIs returns the EventBridge API. Operations without a handler (PutEvents
-// among them, until delivery exists) answer NotImplemented.
+// APIs returns the EventBridge API. Operations without a handler answer
+// NotImplemented.
 func (s *Service) APIs() []*service.API {
 	return []*service.API{{
 		ModelName: ModelName,
 		Handlers: map[string]protocol.Handler{
 			"PutRule":               protocol.Op(s.PutRule),
+			"PutEvents":             protocol.Op(s.PutEvents),
 			"DescribeRule":          protocol.Op(s.DescribeRule),
 			"ListRules":             protocol.Op(s.ListRules),
 			"EnableRule":            protocol.Op(s.EnableRule),
@@ -152,8 +199,11 @@ type ruleRecord struct {
 	// ScheduleAnchor is when rate ticks are counted from: the rule's
 	// creation, or its last change of schedule or enabling (see doc.go).
 	ScheduleAnchor time.Time `json:"scheduleAnchor,omitzero"`
-	Tags           []Tag     `json:"tags,omitempty"`
-	Targets        []Target  `json:"targets,omitempty"` // sorted by Id
+	// Tick names the rule's armed tick message (package fire); zero when
+	// the rule is disabled or has no schedule.
+	Tick    fire.Ref `json:"tick,omitzero"`
+	Tags    []Tag    `json:"tags,omitempty"`
+	Targets []Target `json:"targets,omitempty"` // sorted by Id
 }
 
 func getJSON(r engine.Reader, key []byte, v any) (bool, error) {

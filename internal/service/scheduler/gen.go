@@ -1,0 +1,3 @@
+package scheduler
+
+//go:generate go run hako/internal/protocol/apigen -model scheduler
