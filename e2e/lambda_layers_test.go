@@ -313,9 +313,9 @@ exports.handler = async (event) => ({ greeting: greet(event.name), versioned: v,
 		if !errors.As(err, &nf) || aws.ToString(nf.Message) != "The resource you requested does not exist." {
 			t.Errorf("missing version: %v", err)
 		}
-		// S3 content names what hako does not do yet.
-		out, err = s.cliErr(t, v2, "lambda", "publish-layer-version", "--layer-name", "refused", "--content", "S3Bucket=bucket,S3Key=layer.zip")
-		if err == nil || !strings.Contains(out, "not supported by hako yet") {
+		// S3 content from a bucket that does not exist: S3's error, as AWS words it.
+		out, err = s.cliErr(t, v2, "lambda", "publish-layer-version", "--layer-name", "refused", "--content", "S3Bucket=no-such-bucket,S3Key=layer.zip")
+		if err == nil || !strings.Contains(out, "S3 Error Code: NoSuchBucket") {
 			t.Errorf("S3 content: %v %s", err, out)
 		}
 	})

@@ -40,10 +40,12 @@ Usage:
                         destination; 'hako events replay ID' queues one again
   hako schedules [-n N] list EventBridge scheduled rules and Scheduler
                         schedules with their next fire times (UTC and local)
+  hako clock [advance D] print the server's time; move a --clock fixed:... server
+                        forward (schedules, retries, lifecycle fire at once)
   hako coverage         print the API coverage table (docs/coverage.md)
   hako version          print the version
 
-invoke, logs, functions, events and schedules talk to a running server: --endpoint-url, or
+invoke, logs, functions, events, schedules and clock talk to a running server: --endpoint-url, or
 HAKO_ENDPOINT, or AWS_ENDPOINT_URL (default http://127.0.0.1:4566).
 `
 
@@ -64,6 +66,8 @@ func main() {
 		os.Exit(runFunctions(os.Args[2:]))
 	case "events":
 		os.Exit(runEvents(os.Args[2:]))
+	case "clock":
+		os.Exit(runClock(os.Args[2:]))
 	case "schedules":
 		os.Exit(runSchedules(os.Args[2:]))
 	case "coverage":

@@ -44,12 +44,27 @@ func (Real) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d
 // Since returns the time elapsed on c since t.
 func Since(c Clock, t time.Time) time.Duration { return c.Now().Sub(t) }
 
-// Scaled is a clock that starts at a fixed instant and runs speed times
-// faster than real time. It is what --clock=fixed:...,speed=N builds.
+// Scaled is a clock that starts at a fixed instant, runs speed times
+// faster than real time, and can be moved forward (Advance): what
+// --clock=fixed:...,speed=N builds, and what POST /_hako/clock moves, so
+// a demo need not wait for 01:00 JST.
 type Scaled struct {
-	start  time.Time // the clock's reading at origin
-	origin time.Time
+	origin time.Time // real time when start was read
 	speed  float64
+
+	mu     sync.Mutex
+	start  time.Time // the clock's reading at origin (Advance adds to it)
+	timers map[*scaledTimer]struct{}
+}
+
+// scaledTimer is a callback due at a clock instant, carried by a real
+// timer that Advance re-arms.
+type scaledTimer struct {
+	s   *Scaled
+	at  time.Time
+	f   func()
+	rt  *time.Timer
+	ran bool
 }
 
 // NewScaled returns a clock reading start now and advancing speed times
@@ -58,16 +73,76 @@ func NewScaled(start time.Time, speed float64) *Scaled {
 	if speed <= 0 {
 		speed = 1
 	}
-	return &Scaled{start: start, origin: time.Now(), speed: speed}
+	return &Scaled{start: start, origin: time.Now(), speed: speed, timers: map[*scaledTimer]struct{}{}}
 }
 
 func (s *Scaled) Now() time.Time {
-	elapsed := time.Since(s.origin)
-	return s.start.Add(time.Duration(float64(elapsed) * s.speed))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nowLocked()
+}
+
+func (s *Scaled) nowLocked() time.Time {
+	return s.start.Add(time.Duration(float64(time.Since(s.origin)) * s.speed))
 }
 
 func (s *Scaled) AfterFunc(d time.Duration, f func()) Timer {
-	return time.AfterFunc(time.Duration(float64(d)/s.speed), f)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := &scaledTimer{s: s, at: s.nowLocked().Add(d), f: f}
+	s.timers[t] = struct{}{}
+	s.armLocked(t)
+	return t
+}
+
+// armLocked (re)starts t's real timer for the real time left until t.at.
+func (s *Scaled) armLocked(t *scaledTimer) {
+	real := time.Duration(float64(t.at.Sub(s.nowLocked())) / s.speed)
+	t.rt = time.AfterFunc(max(real, 0), func() {
+		s.mu.Lock()
+		if t.ran {
+			s.mu.Unlock()
+			return
+		}
+		t.ran = true
+		delete(s.timers, t)
+		s.mu.Unlock()
+		t.f()
+	})
+}
+
+// Advance moves the clock forward by d; timers that become due fire at
+// once (each in its own goroutine, as time.AfterFunc's do).
+func (s *Scaled) Advance(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.start = s.start.Add(d)
+	for t := range s.timers {
+		if t.rt.Stop() {
+			s.armLocked(t)
+		}
+	}
+}
+
+func (t *scaledTimer) Stop() bool {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	if t.ran {
+		return false
+	}
+	t.ran = true
+	delete(t.s.timers, t)
+	t.rt.Stop()
+	return true
+}
+
+// Advancer is a clock that can be moved forward (Scaled and Fake).
+type Advancer interface {
+	Clock
+	Advance(d time.Duration)
 }
 
 // Parse reads a --clock flag value: "" or "real" is the wall clock;

@@ -52,3 +52,37 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+// Advancing a scaled clock fires the timers that become due, at once, and
+// re-arms the others for what is left.
+func TestScaledAdvance(t *testing.T) {
+	c := NewScaled(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 1)
+	fired := make(chan string, 3)
+	c.AfterFunc(time.Hour, func() { fired <- "hour" })
+	c.AfterFunc(3*time.Hour, func() { fired <- "three" })
+	stopped := c.AfterFunc(2*time.Hour, func() { fired <- "stopped" })
+	if !stopped.Stop() || stopped.Stop() {
+		t.Fatal("Stop")
+	}
+	c.Advance(90 * time.Minute)
+	select {
+	case f := <-fired:
+		if f != "hour" {
+			t.Fatalf("fired %s", f)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a due timer did not fire on Advance")
+	}
+	if got := c.Now().Sub(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); got < 90*time.Minute || got > 91*time.Minute {
+		t.Fatalf("Now moved by %v", got)
+	}
+	select {
+	case f := <-fired:
+		t.Fatalf("%s fired early", f)
+	case <-time.After(50 * time.Millisecond):
+	}
+	c.Advance(2 * time.Hour)
+	if f := <-fired; f != "three" {
+		t.Fatalf("fired %s", f)
+	}
+}

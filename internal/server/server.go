@@ -215,7 +215,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.edge, err = edge.New(edge.Config{
 		Region: cfg.Region, Account: cfg.Account, Loopback: isLoopbackHost(host), Clock: clk,
 		Credentials: s.creds, Services: s.services, Log: cfg.Log, Reset: s.reset, Version: Version,
-		Mounts: mounts(s.services, s.runtime, cfg.Account, cfg.Region),
+		Mounts: withClock(mounts(s.services, s.runtime, cfg.Account, cfg.Region), clk),
 	})
 	if err != nil {
 		return nil, err
@@ -365,6 +365,43 @@ func newServices(env service.Env, log *slog.Logger, endpoint string, newManager 
 		eventsSvc,
 		scheduler.New(named("scheduler")),
 	}, mgr, nil
+}
+
+// ClockPath tells the server's time (GET) and moves an adjustable clock
+// forward (POST ?advance=DURATION), so nobody waits for 01:00 JST; `hako
+// clock` uses it.
+const ClockPath = "/_hako/clock"
+
+func withClock(m map[string]http.Handler, clk clock.Clock) map[string]http.Handler {
+	m[ClockPath] = clockHandler(clk)
+	return m
+}
+
+// clockHandler answers ClockPath (loopback clients only).
+func clockHandler(clk clock.Clock) http.Handler {
+	return loopbackOnly(func(w http.ResponseWriter, r *http.Request) {
+		adv, adjustable := clk.(clock.Advancer)
+		switch {
+		case strings.TrimSuffix(r.URL.Path, "/") != ClockPath:
+			edge.AdminError(w, http.StatusNotFound, "no such hako endpoint: "+r.URL.Path)
+			return
+		case r.Method == http.MethodPost:
+			d, err := time.ParseDuration(r.URL.Query().Get("advance"))
+			switch {
+			case err != nil || d <= 0:
+				edge.AdminError(w, http.StatusBadRequest, "advance must be a positive duration such as 5m or 24h")
+				return
+			case !adjustable:
+				edge.AdminError(w, http.StatusConflict, "this server runs on the wall clock, which cannot be moved: start it with --clock fixed:2026-01-01T00:00:00Z[,speed=N]")
+				return
+			}
+			adv.Advance(d)
+		case r.Method != http.MethodGet && r.Method != http.MethodHead:
+			edge.AdminError(w, http.StatusMethodNotAllowed, "use GET "+ClockPath+" or POST "+ClockPath+"?advance=5m")
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"now": clk.Now().UTC().Format(time.RFC3339Nano), "adjustable": adjustable})
+	})
 }
 
 // objectSource adapts a function to lambda.ObjectSource.

@@ -59,17 +59,24 @@ func TestTickFiresOnceWhenRunTwice(t *testing.T) {
 	}
 }
 
-// A tick handled more than Grace late fires nothing and arms the first
-// tick after now; one handled within the grace fires.
+// A tick that fell due before the process started and is handled more
+// than Grace late fires nothing and arms the first tick after now (missed
+// while down); one due while the process ran fires once however late (the
+// clock jumped), collapsing the ticks the jump passed; one within the
+// grace fires.
 func TestLateTicks(t *testing.T) {
 	for _, c := range []struct {
 		late      time.Duration
+		restarted bool // the ticker started after the tick was due
 		fired     int
 		nextAfter time.Duration
 	}{
-		{30 * time.Second, 1, 10 * time.Minute},
-		{Grace + time.Second, 0, 10 * time.Minute},
-		{3 * time.Hour, 0, 3*time.Hour + 10*time.Minute},
+		{30 * time.Second, false, 1, 10 * time.Minute},
+		{30 * time.Second, true, 1, 10 * time.Minute},
+		{Grace + time.Second, true, 0, 10 * time.Minute},
+		{3 * time.Hour, true, 0, 3*time.Hour + 10*time.Minute},
+		{Grace + time.Second, false, 1, 10 * time.Minute},
+		{3 * time.Hour, false, 1, 3*time.Hour + 10*time.Minute},
 	} {
 		eng := engine.NewMemory()
 		clk := clock.NewFake(t0)
@@ -82,11 +89,14 @@ func TestLateTicks(t *testing.T) {
 		})
 		ms, _ := bus.Pending("")
 		clk.Advance(5*time.Minute + c.late)
+		if c.restarted {
+			tk = NewTicker(eventbus.New(eventbus.Config{Engine: eng, Clock: clk}), "test.tick", clk, slog.New(slog.DiscardHandler), o.load)
+		}
 		if err := eng.Update(context.Background(), tk.handle(context.Background(), ms[0]).Then); err != nil {
 			t.Fatal(err)
 		}
 		if len(o.fired) != c.fired || !o.ref.At.Equal(t0.Add(c.nextAfter)) {
-			t.Errorf("late %v: fired %v, next %v", c.late, o.fired, o.ref.At)
+			t.Errorf("late %v restarted %v: fired %v, next %v", c.late, c.restarted, o.fired, o.ref.At)
 		}
 		eng.Close()
 	}

@@ -27,11 +27,18 @@
 //
 // # Missed ticks
 //
-// A tick handled more than Grace (one minute, the "within the minute" both
-// AWS services promise) after it was due was missed while hako was not
-// running (or the machine was stalled). As on AWS, missed ticks are not
-// backfilled: the handler fires none of them, logs how many were skipped
-// and from when to when, and arms the first tick after now.
+// A tick that fell due before this process started, and is handled more
+// than Grace (one minute, the "within the minute" both AWS services
+// promise) after it was due, was missed while hako was not running. As on
+// AWS, missed ticks are not backfilled: the handler fires none of them,
+// logs how many were skipped and from when to when, and arms the first
+// tick after now.
+//
+// A tick that fell due while hako ran fires even when it is handled late
+// (the clock was moved forward with `hako clock advance`, or the machine
+// stalled): once. The ticks the jump passed over after it are collapsed
+// into it (logged), so advancing a day fires a daily job once and a
+// 5-minute job once, not 288 times.
 package fire
 
 import (
@@ -93,11 +100,14 @@ type Ticker struct {
 	clock clock.Clock
 	log   *slog.Logger
 	load  Load
+	// started is when this process began handling ticks: earlier ticks
+	// were missed while hako was down.
+	started time.Time
 }
 
 // NewTicker registers the handler of kind on bus.
 func NewTicker(bus *eventbus.Bus, kind string, clk clock.Clock, log *slog.Logger, load Load) *Ticker {
-	t := &Ticker{bus: bus, kind: kind, clock: clk, log: log, load: load}
+	t := &Ticker{bus: bus, kind: kind, clock: clk, log: log, load: load, started: clk.Now()}
 	bus.Handle(kind, t.handle)
 	return t
 }
@@ -142,31 +152,51 @@ func (t *Ticker) tick(tx engine.Txn, m *eventbus.Message, now time.Time) error {
 			at = v
 		}
 	}
-	var next time.Time
-	if late := now.Sub(m.Due); late > Grace {
-		n, last := 1, at
-		next = o.Next(at)
-		for !next.IsZero() && !next.After(now) && n < maxSkipCount {
-			n, last = n+1, next
-			next = o.Next(next)
-		}
-		if !next.IsZero() && !next.After(now) {
-			next = o.Next(now) // more than maxSkipCount: stop counting
-		}
+	late := now.Sub(m.Due)
+	if late > Grace && m.Due.Before(t.started) {
+		n, last, next := t.skip(o, at, now)
 		t.log.Warn("schedule: ticks missed while hako was not running are not fired, as on AWS",
 			"schedule", m.Target, "skipped", n, "first", at.UTC(), "last", last.UTC(), "next", next.UTC(), "late", late)
-	} else {
-		if err := o.Fire(tx, at); err != nil {
-			return err
-		}
-		next = o.Next(at)
+		return t.arm(tx, m, o, next)
 	}
+	if err := o.Fire(tx, at); err != nil {
+		return err
+	}
+	next := o.Next(at)
+	if late > Grace && !next.IsZero() && !next.After(now) {
+		n, last, after := t.skip(o, next, now)
+		t.log.Info("schedule: the clock moved past several ticks; fired the first, collapsed the rest",
+			"schedule", m.Target, "fired", at.UTC(), "collapsed", n, "first", next.UTC(), "last", last.UTC(), "next", after.UTC())
+		next = after
+	}
+	return t.arm(tx, m, o, next)
+}
+
+// skip counts the ticks from `from` up to now and returns how many, the
+// last of them and the first tick after now.
+func (t *Ticker) skip(o *Owner, from, now time.Time) (n int, last, next time.Time) {
+	n, last = 1, from
+	next = o.Next(from)
+	for !next.IsZero() && !next.After(now) && n < maxSkipCount {
+		n, last = n+1, next
+		next = o.Next(next)
+	}
+	if !next.IsZero() && !next.After(now) {
+		next = o.Next(now) // more than maxSkipCount: stop counting
+	}
+	return n, last, next
+}
+
+// arm enqueues the owner's next tick (none when next is zero) and saves
+// the record naming it.
+func (t *Ticker) arm(tx engine.Txn, m *eventbus.Message, o *Owner, next time.Time) error {
 	var ref Ref
 	if !next.IsZero() {
 		var off time.Duration
 		if o.Offset != nil {
 			off = o.Offset()
 		}
+		var err error
 		if ref, err = t.Arm(tx, m.Target, m.Attrs, next, off); err != nil {
 			return err
 		}
