@@ -113,17 +113,14 @@ func (s *Service) handleEvent(ctx context.Context, m *eventbus.Message) eventbus
 	if err != nil {
 		return s.failed(m, &st, "InvalidTarget", eventConfig{}, fmt.Sprintf("not a function ARN: %s", m.Target))
 	}
-	cfg, err := s.eventConfigFor(ref)
-	if err != nil {
-		return s.backoff(m, &st, now, defaultEventConfig(), err)
+	q, err := s.invokable(ctx, ref)
+	cfg, cerr := s.eventConfigFor(ref, q)
+	if cerr != nil {
+		return s.backoff(m, &st, now, defaultEventConfig(), cerr)
 	}
 	if now.Sub(m.Enqueued) > cfg.maxAge {
 		return s.failed(m, &st, "EventAgeExceeded", cfg, "")
 	}
-	if err := s.settleIfPending(ctx, ref); err != nil {
-		return s.backoff(m, &st, now, cfg, err)
-	}
-	q, err := s.loadQualified(ref)
 	if err != nil {
 		var perr *protocol.Error
 		if errors.As(err, &perr) && perr.Code == "ResourceNotFoundException" {
@@ -131,10 +128,7 @@ func (s *Service) handleEvent(ctx context.Context, m *eventbus.Message) eventbus
 			// discards such events; hako keeps them where a person sees.
 			return s.failed(m, &st, "FunctionNotFound", cfg, err.Error())
 		}
-		return s.backoff(m, &st, now, cfg, err)
-	}
-	if q.latest.State != "Active" {
-		return s.backoff(m, &st, now, cfg, errFunctionState(q.latest.State))
+		return s.backoff(m, &st, now, cfg, err) // not Active yet, or internal
 	}
 	rec, err := q.pick(s.eng, ref.sc)
 	if err != nil {

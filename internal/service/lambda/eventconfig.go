@@ -55,8 +55,9 @@ func getEventConfig(r engine.Reader, ref fnRef) (*eventConfigRecord, error) {
 	return c, json.Unmarshal(v, c)
 }
 
-// eventConfigFor is what an event sent to ref runs with.
-func (s *Service) eventConfigFor(ref fnRef) (eventConfig, error) {
+// eventConfigFor is what an event sent to ref runs with; q (nil when it
+// could not be resolved) gives the dead-letter queue.
+func (s *Service) eventConfigFor(ref fnRef, q *qualified) (eventConfig, error) {
 	cfg := defaultEventConfig()
 	err := s.eng.View(func(r engine.Reader) error {
 		c, err := getEventConfig(r, ref)
@@ -75,7 +76,7 @@ func (s *Service) eventConfigFor(ref fnRef) (eventConfig, error) {
 	if err != nil {
 		return cfg, err
 	}
-	if q, err := s.loadQualified(ref); err == nil {
+	if q != nil {
 		cfg.deadLetter = q.rec.DeadLetterTarget
 	}
 	return cfg, nil

@@ -143,10 +143,13 @@ func checkPayload(p []byte) ([]byte, error) {
 // update that has not settled yet (an invoke right after it) rather than
 // answering AWS's 409.
 func (s *Service) invokable(ctx context.Context, ref fnRef) (*qualified, error) {
-	if err := s.settleIfPending(ctx, ref); err != nil {
-		return nil, err
-	}
 	q, err := s.loadQualified(ref)
+	if err == nil && q.latest.Pending != "" {
+		if err := s.settle(ctx, ref.sc, ref.name, q.latest.Pending); err != nil {
+			return nil, err
+		}
+		q, err = s.loadQualified(ref)
+	}
 	if err != nil {
 		var perr *protocol.Error
 		if errors.As(err, &perr) && perr.Code == "ResourceNotFoundException" && ref.qualifier == "" {

@@ -209,7 +209,7 @@ type zipEntry struct {
 	mode uint32 // unix mode bits (with type), 0 for a regular 0644 file
 }
 
-func makeZip(t *testing.T, entries ...zipEntry) []byte {
+func makeZip(t testing.TB, entries ...zipEntry) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	w := zip.NewWriter(&b)
