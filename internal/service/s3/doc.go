@@ -39,12 +39,15 @@
 // skipped with a new Scan starting after its range.
 //
 // Bodies live in engine blobs: a PutObject streams the body into a new
-// blob through MD5 (the ETag) and the checksum algorithm, commits the blob
-// (durable), and only then writes the record in one engine.Update with the
-// bucket check, the write's condition (If-None-Match: *, If-Match) and the
-// event (Notifier). A crash before that Update leaves an orphan blob and no
-// object; the replaced object's blobs are deleted after the Update
-// commits. A multipart object's record lists its parts' blobs as segments,
+// blob through MD5 (the ETag) and the checksum algorithm — from 1 MiB on,
+// each in its own goroutine over double-buffered chunks (fanOut) —
+// commits the blob (durable), and only then writes the record in one
+// engine.Update with the bucket check, the write's condition
+// (If-None-Match: *, If-Match) and the event (Notifier). A crash before
+// that Update leaves an orphan blob and no object; the replaced object's
+// blobs are deleted after the Update commits. A body of at most 8 KiB
+// (inlineMax) written by PutObject or CopyObject skips the blob and rides
+// in its record (segment.Data), so the group commit is its only fsync. A multipart object's record lists its parts' blobs as segments,
 // so completing an upload copies nothing; GetObject reads the segments in
 // order (a part number or a range is a window over them).
 //

@@ -71,9 +71,11 @@ type bucketRecord struct {
 }
 
 // segment is one blob of an object's body; a multipart object has one per
-// part, in order, so completing an upload copies no bytes.
+// part, in order, so completing an upload copies no bytes. A small body
+// sits in the record itself (Data, no blob: see inlineMax).
 type segment struct {
 	Blob string `json:"b"`
+	Data []byte `json:"d,omitempty"`
 	Size int64  `json:"s"`
 	// Checksum is the part's checksum (multipart objects with one).
 	Checksum string `json:"c,omitempty"`

@@ -187,7 +187,7 @@ func (s *Service) UploadPart(ctx context.Context, in *UploadPartRequest) (*Uploa
 	if in.ContentLength != nil {
 		declared = *in.ContentLength
 	}
-	w, err := s.writeBlob(in.Body, declared, algs)
+	w, err := s.writeBlob(in.Body, declared, algs, false)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +240,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *UploadPartCopyRequest)
 	if a := u.Object.ChecksumAlgorithm; a != "" {
 		algs = []string{a}
 	}
-	w, err := s.copyInto(src, start, length, algs)
+	w, err := s.copyInto(src, start, length, algs, false)
 	if err != nil {
 		return nil, err
 	}

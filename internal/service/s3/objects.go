@@ -146,7 +146,7 @@ func (s *Service) PutObject(ctx context.Context, in *PutObjectRequest) (*PutObje
 	if integ.algorithm() == "" {
 		algs = []string{"CRC64NVME"}
 	}
-	w, err := s.writeBlob(in.Body, declared, algs)
+	w, err := s.writeBlob(in.Body, declared, algs, true)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (s *Service) PutObject(ctx context.Context, in *PutObjectRequest) (*PutObje
 	}
 	rec := &objectRecord{
 		Size: w.Size, Modified: s.clock.Now().UnixNano(), ETag: w.etag(),
-		Segments:    []segment{{Blob: w.Blob, Size: w.Size}},
+		Segments:    []segment{w.segment()},
 		ContentType: in.ContentType, ContentEncoding: contentEncoding(in.ContentEncoding),
 		ContentDisposition: in.ContentDisposition, ContentLanguage: in.ContentLanguage,
 		CacheControl: in.CacheControl, Expires: in.Expires, WebsiteRedirect: in.WebsiteRedirectLocation,
@@ -636,8 +636,9 @@ func (s *Service) sourceObject(ctx context.Context, src string, cond readConditi
 	return o, sb, sk, nil
 }
 
-// copyInto streams [start, start+length) of o into a new blob.
-func (s *Service) copyInto(o *objectRecord, start, length int64, algs []string) (*written, error) {
+// copyInto streams [start, start+length) of o into a new blob (or inline,
+// when allowed and small: see writeBlob).
+func (s *Service) copyInto(o *objectRecord, start, length int64, algs []string, inline bool) (*written, error) {
 	rd, err := s.openRange(o, start, length)
 	if err != nil {
 		if isBlobGone(err) {
@@ -646,7 +647,7 @@ func (s *Service) copyInto(o *objectRecord, start, length int64, algs []string) 
 		return nil, err
 	}
 	defer rd.Close()
-	return s.writeBlob(rd, length, algs)
+	return s.writeBlob(rd, length, algs, inline)
 }
 
 // CopyObject copies an object (or rewrites its metadata in place, copying
@@ -712,12 +713,12 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectRequest) (*CopyO
 	if alg == "" {
 		alg = "CRC64NVME"
 	}
-	w, err := s.copyInto(src, 0, src.Size, []string{alg})
+	w, err := s.copyInto(src, 0, src.Size, []string{alg}, true)
 	if err != nil {
 		return nil, err
 	}
 	rec.Size, rec.Modified, rec.ETag = w.Size, s.clock.Now().UnixNano(), w.etag()
-	rec.Segments = []segment{{Blob: w.Blob, Size: w.Size}}
+	rec.Segments = []segment{w.segment()}
 	finishChecksum(rec, w, alg)
 	err = s.commitObject(ctx, putObject{bucket: in.Bucket, key: in.Key, rec: rec, event: "ObjectCreated:Copy", cond: writeCondition(in.IfMatch, in.IfNoneMatch)})
 	if err != nil {
