@@ -526,11 +526,7 @@ func grantHeaders(full, read, readACP, write, writeACP string) map[string]string
 // PutBucketAcl replaces the bucket's ACL; a bucket with ACLs disabled
 // (BucketOwnerEnforced) accepts only the owner's full control.
 func (s *Service) PutBucketAcl(ctx context.Context, in *PutBucketAclRequest) (*struct{}, error) {
-	err := s.update(ctx, func(tx engine.Txn) error {
-		b, err := bucket(tx, ctx, in.Bucket)
-		if err != nil {
-			return err
-		}
+	err := s.changeBucket(ctx, in.Bucket, func(tx engine.Txn, b *bucketRecord) error {
 		g, err := grantsFrom(b.Account, in.ACL, grantHeaders(in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWrite, in.GrantWriteACP), in.AccessControlPolicy)
 		if err != nil {
 			return err
@@ -539,7 +535,6 @@ func (s *Service) PutBucketAcl(ctx context.Context, in *PutBucketAclRequest) (*s
 			return errACLNotSupported()
 		}
 		b.ACL, b.Grants = in.ACL, g
-		tx.Set(bucketKey(in.Bucket), mustJSON(b))
 		return nil
 	})
 	if err != nil {
@@ -550,11 +545,8 @@ func (s *Service) PutBucketAcl(ctx context.Context, in *PutBucketAclRequest) (*s
 
 // GetBucketAcl returns the bucket's owner and grants.
 func (s *Service) GetBucketAcl(ctx context.Context, in *GetBucketAclRequest) (*GetBucketAclOutput, error) {
-	var b *bucketRecord
-	if err := s.eng.View(func(r engine.Reader) (err error) {
-		b, err = bucket(r, ctx, in.Bucket)
-		return err
-	}); err != nil {
+	b, err := s.readBucket(ctx, in.Bucket)
+	if err != nil {
 		return nil, err
 	}
 	return &GetBucketAclOutput{Owner: ownerOf(b.Account), Grants: b.grants()}, nil
@@ -565,11 +557,7 @@ func (s *Service) PutObjectAcl(ctx context.Context, in *PutObjectAclRequest) (*P
 	if in.VersionId != "" && in.VersionId != "null" {
 		return nil, invalidArgument("Invalid version id specified")
 	}
-	err := s.update(ctx, func(tx engine.Txn) error {
-		b, err := bucket(tx, ctx, in.Bucket)
-		if err != nil {
-			return err
-		}
+	err := s.changeBucket(ctx, in.Bucket, func(tx engine.Txn, b *bucketRecord) error {
 		g, err := grantsFrom(b.Account, in.ACL, grantHeaders(in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWrite, in.GrantWriteACP), in.AccessControlPolicy)
 		if err != nil {
 			return err
@@ -630,7 +618,6 @@ func (s *Service) PutBucketPolicy(ctx context.Context, in *PutBucketPolicyReques
 			return err
 		}
 		b.Policy = in.Policy
-		tx.Set(bucketKey(in.Bucket), mustJSON(b))
 		return nil
 	})
 	if err != nil {
@@ -642,11 +629,8 @@ func (s *Service) PutBucketPolicy(ctx context.Context, in *PutBucketPolicyReques
 // GetBucketPolicy returns the policy as stored; NoSuchBucketPolicy when
 // none.
 func (s *Service) GetBucketPolicy(ctx context.Context, in *GetBucketPolicyRequest) (*GetBucketPolicyOutput, error) {
-	var b *bucketRecord
-	if err := s.eng.View(func(r engine.Reader) (err error) {
-		b, err = bucket(r, ctx, in.Bucket)
-		return err
-	}); err != nil {
+	b, err := s.readBucket(ctx, in.Bucket)
+	if err != nil {
 		return nil, err
 	}
 	if b.Policy == "" {
@@ -657,13 +641,8 @@ func (s *Service) GetBucketPolicy(ctx context.Context, in *GetBucketPolicyReques
 
 // DeleteBucketPolicy removes the policy.
 func (s *Service) DeleteBucketPolicy(ctx context.Context, in *DeleteBucketPolicyRequest) (*struct{}, error) {
-	err := s.update(ctx, func(tx engine.Txn) error {
-		b, err := bucket(tx, ctx, in.Bucket)
-		if err != nil {
-			return err
-		}
+	err := s.changeBucket(ctx, in.Bucket, func(tx engine.Txn, b *bucketRecord) error {
 		b.Policy = ""
-		tx.Set(bucketKey(in.Bucket), mustJSON(b))
 		return nil
 	})
 	if err != nil {
@@ -679,16 +658,11 @@ func (s *Service) PutBucketOwnershipControls(ctx context.Context, in *PutBucketO
 		return nil, protocol.Errorf("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
 	}
 	mode := in.OwnershipControls.Rules[0].ObjectOwnership
-	err := s.update(ctx, func(tx engine.Txn) error {
-		b, err := bucket(tx, ctx, in.Bucket)
-		if err != nil {
-			return err
-		}
+	err := s.changeBucket(ctx, in.Bucket, func(tx engine.Txn, b *bucketRecord) error {
 		if mode == "BucketOwnerEnforced" && !aclOnlyOwner(b.grants(), b.Account) {
 			return ErrInvalidRequest("Bucket ACL must be private or bucket-owner-full-control to enforce bucket ownership")
 		}
 		b.ObjectOwnership = mode
-		tx.Set(bucketKey(in.Bucket), mustJSON(b))
 		return nil
 	})
 	if err != nil {
@@ -699,11 +673,8 @@ func (s *Service) PutBucketOwnershipControls(ctx context.Context, in *PutBucketO
 
 // GetBucketOwnershipControls returns the bucket's Object Ownership.
 func (s *Service) GetBucketOwnershipControls(ctx context.Context, in *GetBucketOwnershipControlsRequest) (*GetBucketOwnershipControlsOutput, error) {
-	var b *bucketRecord
-	if err := s.eng.View(func(r engine.Reader) (err error) {
-		b, err = bucket(r, ctx, in.Bucket)
-		return err
-	}); err != nil {
+	b, err := s.readBucket(ctx, in.Bucket)
+	if err != nil {
 		return nil, err
 	}
 	if b.ObjectOwnership == "" {
@@ -715,13 +686,8 @@ func (s *Service) GetBucketOwnershipControls(ctx context.Context, in *GetBucketO
 // DeleteBucketOwnershipControls removes the setting (ACLs then follow the
 // bucket's ACL, as ObjectWriter).
 func (s *Service) DeleteBucketOwnershipControls(ctx context.Context, in *DeleteBucketOwnershipControlsRequest) (*struct{}, error) {
-	err := s.update(ctx, func(tx engine.Txn) error {
-		b, err := bucket(tx, ctx, in.Bucket)
-		if err != nil {
-			return err
-		}
+	err := s.changeBucket(ctx, in.Bucket, func(tx engine.Txn, b *bucketRecord) error {
 		b.ObjectOwnership = ""
-		tx.Set(bucketKey(in.Bucket), mustJSON(b))
 		return nil
 	})
 	if err != nil {

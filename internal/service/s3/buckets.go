@@ -66,6 +66,33 @@ func bucket(r engine.Reader, ctx context.Context, name string) (*bucketRecord, e
 	return nil, ErrAccessDenied("Access Denied")
 }
 
+// changeBucket runs change on a bucket's record (as the caller may see
+// it) in one transaction and stores the record: the shape of every Put
+// and Delete of a bucket sub-resource.
+func (s *Service) changeBucket(ctx context.Context, name string, change func(tx engine.Txn, b *bucketRecord) error) error {
+	return s.update(ctx, func(tx engine.Txn) error {
+		b, err := bucket(tx, ctx, name)
+		if err != nil {
+			return err
+		}
+		if err := change(tx, b); err != nil {
+			return err
+		}
+		tx.Set(bucketKey(name), mustJSON(b))
+		return nil
+	})
+}
+
+// readBucket reads a bucket's record as the caller may see it.
+func (s *Service) readBucket(ctx context.Context, name string) (*bucketRecord, error) {
+	var b *bucketRecord
+	err := s.eng.View(func(r engine.Reader) (err error) {
+		b, err = bucket(r, ctx, name)
+		return err
+	})
+	return b, err
+}
+
 // CreateBucket creates a bucket. Names are global: a name another account
 // holds is BucketAlreadyExists.
 func (s *Service) CreateBucket(ctx context.Context, in *CreateBucketRequest) (*CreateBucketOutput, error) {
@@ -325,13 +352,8 @@ func (s *Service) PutBucketTagging(ctx context.Context, in *PutBucketTaggingRequ
 	if err := validTags(tags, 50); err != nil {
 		return nil, err
 	}
-	err := s.update(ctx, func(tx engine.Txn) error {
-		b, err := bucket(tx, ctx, in.Bucket)
-		if err != nil {
-			return err
-		}
+	err := s.changeBucket(ctx, in.Bucket, func(tx engine.Txn, b *bucketRecord) error {
 		b.Tags = tags
-		tx.Set(bucketKey(in.Bucket), mustJSON(b))
 		return nil
 	})
 	if err != nil {
@@ -358,13 +380,8 @@ func (s *Service) GetBucketTagging(ctx context.Context, in *GetBucketTaggingRequ
 
 // DeleteBucketTagging removes the bucket's tags.
 func (s *Service) DeleteBucketTagging(ctx context.Context, in *DeleteBucketTaggingRequest) (*struct{}, error) {
-	err := s.update(ctx, func(tx engine.Txn) error {
-		b, err := bucket(tx, ctx, in.Bucket)
-		if err != nil {
-			return err
-		}
+	err := s.changeBucket(ctx, in.Bucket, func(tx engine.Txn, b *bucketRecord) error {
 		b.Tags = nil
-		tx.Set(bucketKey(in.Bucket), mustJSON(b))
 		return nil
 	})
 	if err != nil {

@@ -61,13 +61,8 @@ func (s *Service) PutBucketCors(ctx context.Context, in *PutBucketCorsRequest) (
 	if err := validCORS(in.CORSConfiguration.CORSRules); err != nil {
 		return nil, err
 	}
-	err := s.update(ctx, func(tx engine.Txn) error {
-		b, err := bucket(tx, ctx, in.Bucket)
-		if err != nil {
-			return err
-		}
+	err := s.changeBucket(ctx, in.Bucket, func(tx engine.Txn, b *bucketRecord) error {
 		b.CORS = in.CORSConfiguration.CORSRules
-		tx.Set(bucketKey(in.Bucket), mustJSON(b))
 		return nil
 	})
 	if err != nil {
@@ -78,11 +73,8 @@ func (s *Service) PutBucketCors(ctx context.Context, in *PutBucketCorsRequest) (
 
 // GetBucketCors returns the rules; NoSuchCORSConfiguration when none.
 func (s *Service) GetBucketCors(ctx context.Context, in *GetBucketCorsRequest) (*GetBucketCorsOutput, error) {
-	var b *bucketRecord
-	if err := s.eng.View(func(r engine.Reader) (err error) {
-		b, err = bucket(r, ctx, in.Bucket)
-		return err
-	}); err != nil {
+	b, err := s.readBucket(ctx, in.Bucket)
+	if err != nil {
 		return nil, err
 	}
 	if len(b.CORS) == 0 {
@@ -93,13 +85,8 @@ func (s *Service) GetBucketCors(ctx context.Context, in *GetBucketCorsRequest) (
 
 // DeleteBucketCors removes the rules.
 func (s *Service) DeleteBucketCors(ctx context.Context, in *DeleteBucketCorsRequest) (*struct{}, error) {
-	err := s.update(ctx, func(tx engine.Txn) error {
-		b, err := bucket(tx, ctx, in.Bucket)
-		if err != nil {
-			return err
-		}
+	err := s.changeBucket(ctx, in.Bucket, func(tx engine.Txn, b *bucketRecord) error {
 		b.CORS = nil
-		tx.Set(bucketKey(in.Bucket), mustJSON(b))
 		return nil
 	})
 	if err != nil {

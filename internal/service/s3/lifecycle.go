@@ -225,13 +225,8 @@ func (s *Service) PutBucketLifecycleConfiguration(ctx context.Context, in *PutBu
 			rules[i].ID = newUUID()
 		}
 	}
-	err := s.update(ctx, func(tx engine.Txn) error {
-		b, err := bucket(tx, ctx, in.Bucket)
-		if err != nil {
-			return err
-		}
+	err := s.changeBucket(ctx, in.Bucket, func(tx engine.Txn, b *bucketRecord) error {
 		b.Lifecycle = rules
-		tx.Set(bucketKey(in.Bucket), mustJSON(b))
 		return nil
 	})
 	if err != nil {
@@ -245,11 +240,8 @@ func (s *Service) PutBucketLifecycleConfiguration(ctx context.Context, in *PutBu
 // GetBucketLifecycleConfiguration returns the rules;
 // NoSuchLifecycleConfiguration when there are none.
 func (s *Service) GetBucketLifecycleConfiguration(ctx context.Context, in *GetBucketLifecycleConfigurationRequest) (*GetBucketLifecycleConfigurationOutput, error) {
-	var b *bucketRecord
-	if err := s.eng.View(func(r engine.Reader) (err error) {
-		b, err = bucket(r, ctx, in.Bucket)
-		return err
-	}); err != nil {
+	b, err := s.readBucket(ctx, in.Bucket)
+	if err != nil {
 		return nil, err
 	}
 	if len(b.Lifecycle) == 0 {
@@ -260,13 +252,8 @@ func (s *Service) GetBucketLifecycleConfiguration(ctx context.Context, in *GetBu
 
 // DeleteBucketLifecycle removes the bucket's lifecycle rules.
 func (s *Service) DeleteBucketLifecycle(ctx context.Context, in *DeleteBucketLifecycleRequest) (*struct{}, error) {
-	err := s.update(ctx, func(tx engine.Txn) error {
-		b, err := bucket(tx, ctx, in.Bucket)
-		if err != nil {
-			return err
-		}
+	err := s.changeBucket(ctx, in.Bucket, func(tx engine.Txn, b *bucketRecord) error {
 		b.Lifecycle = nil
-		tx.Set(bucketKey(in.Bucket), mustJSON(b))
 		return nil
 	})
 	if err != nil {

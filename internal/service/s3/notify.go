@@ -240,11 +240,8 @@ func (s *Service) PutBucketNotificationConfiguration(ctx context.Context, in *Pu
 	if cfg == nil {
 		cfg = &NotificationConfiguration{}
 	}
-	var b *bucketRecord
-	if err := s.eng.View(func(r engine.Reader) (err error) {
-		b, err = bucket(r, ctx, in.Bucket)
-		return err
-	}); err != nil {
+	b, err := s.readBucket(ctx, in.Bucket)
+	if err != nil {
 		return nil, err
 	}
 	if err := validNotification(cfg, b.Region); err != nil {
@@ -260,7 +257,7 @@ func (s *Service) PutBucketNotificationConfiguration(ctx context.Context, in *Pu
 		return nil, errNotImplemented("Event notifications without hako's event bus")
 	}
 	queued := false
-	err := s.update(ctx, func(tx engine.Txn) error {
+	err = s.update(ctx, func(tx engine.Txn) error {
 		queued = false
 		b, err := bucket(tx, ctx, in.Bucket)
 		if err != nil {
@@ -334,11 +331,8 @@ func (s *Service) validateDestinations(ctx context.Context, cfg *NotificationCon
 // GetBucketNotificationConfiguration returns the stored configuration (an
 // empty one when none).
 func (s *Service) GetBucketNotificationConfiguration(ctx context.Context, in *GetBucketNotificationConfigurationRequest) (*NotificationConfiguration, error) {
-	var b *bucketRecord
-	if err := s.eng.View(func(r engine.Reader) (err error) {
-		b, err = bucket(r, ctx, in.Bucket)
-		return err
-	}); err != nil {
+	b, err := s.readBucket(ctx, in.Bucket)
+	if err != nil {
 		return nil, err
 	}
 	if b.Notification == nil {

@@ -86,13 +86,8 @@ func (s *Service) PutBucketWebsite(ctx context.Context, in *PutBucketWebsiteRequ
 	if err := validWebsite(in.WebsiteConfiguration); err != nil {
 		return nil, err
 	}
-	err := s.update(ctx, func(tx engine.Txn) error {
-		b, err := bucket(tx, ctx, in.Bucket)
-		if err != nil {
-			return err
-		}
+	err := s.changeBucket(ctx, in.Bucket, func(tx engine.Txn, b *bucketRecord) error {
 		b.Website = in.WebsiteConfiguration
-		tx.Set(bucketKey(in.Bucket), mustJSON(b))
 		return nil
 	})
 	if err != nil {
@@ -104,11 +99,8 @@ func (s *Service) PutBucketWebsite(ctx context.Context, in *PutBucketWebsiteRequ
 // GetBucketWebsite returns the configuration; NoSuchWebsiteConfiguration
 // when none.
 func (s *Service) GetBucketWebsite(ctx context.Context, in *GetBucketWebsiteRequest) (*GetBucketWebsiteOutput, error) {
-	var b *bucketRecord
-	if err := s.eng.View(func(r engine.Reader) (err error) {
-		b, err = bucket(r, ctx, in.Bucket)
-		return err
-	}); err != nil {
+	b, err := s.readBucket(ctx, in.Bucket)
+	if err != nil {
 		return nil, err
 	}
 	if b.Website == nil {
@@ -124,13 +116,8 @@ func errNoWebsite(bucketName string) *protocol.Error {
 
 // DeleteBucketWebsite removes the configuration.
 func (s *Service) DeleteBucketWebsite(ctx context.Context, in *DeleteBucketWebsiteRequest) (*struct{}, error) {
-	err := s.update(ctx, func(tx engine.Txn) error {
-		b, err := bucket(tx, ctx, in.Bucket)
-		if err != nil {
-			return err
-		}
+	err := s.changeBucket(ctx, in.Bucket, func(tx engine.Txn, b *bucketRecord) error {
 		b.Website = nil
-		tx.Set(bucketKey(in.Bucket), mustJSON(b))
 		return nil
 	})
 	if err != nil {
