@@ -28,7 +28,9 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -158,4 +160,30 @@ func PrefixEnd(p []byte) []byte {
 		}
 	}
 	return nil
+}
+
+// GetJSON reads the JSON record at key into v; false (and no error) when
+// there is none. Services keep their records as JSON.
+func GetJSON(r Reader, key []byte, v any) (bool, error) {
+	b, err := r.Get(key)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return false, fmt.Errorf("record %q: %w", key, err)
+	}
+	return true, nil
+}
+
+// MustJSON encodes a record. Records are plain structs, so encoding
+// cannot fail; a value that does is a programming error.
+func MustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

@@ -26,7 +26,7 @@ func (s *Service) CreateEventBus(ctx context.Context, in *CreateEventBusRequest)
 		} else if ok {
 			return ErrResourceAlreadyExists("Event bus %s already exists.", in.Name)
 		}
-		tx.Set(sc.busKey(in.Name), mustJSON(busRecord{
+		tx.Set(sc.busKey(in.Name), engine.MustJSON(busRecord{
 			Name: in.Name, Description: in.Description, Created: now, LastModified: now, Tags: in.Tags,
 		}))
 		return nil
@@ -43,7 +43,7 @@ func (s *Service) DescribeEventBus(ctx context.Context, in *DescribeEventBusRequ
 	bus := busName(in.Name)
 	var rec busRecord
 	err := s.eng.View(func(r engine.Reader) error {
-		ok, err := getJSON(r, sc.busKey(bus), &rec)
+		ok, err := engine.GetJSON(r, sc.busKey(bus), &rec)
 		if err == nil && !ok && bus != defaultBus {
 			return errBusNotFound(bus)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hako/internal/engine"
 	"regexp"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ func ScheduledEvent(account, region, ruleARN string, t time.Time) []byte {
 		Detail     json.RawMessage `json:"detail"`
 	}{"0", newUUID(), "Scheduled Event", "aws.events", account, t.UTC().Format("2006-01-02T15:04:05Z"),
 		region, []string{ruleARN}, json.RawMessage("{}")}
-	return mustJSON(ev)
+	return engine.MustJSON(ev)
 }
 
 // NewDelivery renders event (a JSON object) for target t of a rule.

@@ -176,7 +176,7 @@ func TestEnableDisableDelete(t *testing.T) {
 	read := func() {
 		t.Helper()
 		err := f.s.eng.View(func(r engine.Reader) error {
-			_, err := getJSON(r, scope{acct, region}.ruleKey("default", "r"), &rec)
+			_, err := engine.GetJSON(r, scope{acct, region}.ruleKey("default", "r"), &rec)
 			return err
 		})
 		if err != nil {

@@ -86,7 +86,7 @@ func (s *Service) PutEvents(ctx context.Context, in *PutEventsRequest) (*PutEven
 			resources = []string{}
 		}
 		ev := envelope{"0", newUUID(), e.DetailType, e.Source, sc.account, t.Format("2006-01-02T15:04:05Z"), sc.region, resources, json.RawMessage(e.Detail)}
-		events[i], buses[i] = mustJSON(&ev), bus
+		events[i], buses[i] = engine.MustJSON(&ev), bus
 		results[i] = PutEventsResultEntry{EventId: ev.ID}
 	}
 	err := s.update(ctx, func(tx engine.Txn) error {
@@ -304,7 +304,7 @@ func (s *Service) envelopeOf(sc scope, payload []byte) ([]byte, error) {
 	if ev.Detail == nil {
 		ev.Detail = json.RawMessage("{}")
 	}
-	return mustJSON(&ev), nil
+	return engine.MustJSON(&ev), nil
 }
 
 var errNotEvent = errors.New("neither an event (source, detail-type) nor a Lambda invocation record")

@@ -44,7 +44,7 @@ func (s *Service) PutRule(ctx context.Context, in *PutRuleRequest) (*PutRuleResp
 			return errBusNotFound(bus)
 		}
 		var prev ruleRecord
-		exists, err := getJSON(tx, sc.ruleKey(bus, in.Name), &prev)
+		exists, err := engine.GetJSON(tx, sc.ruleKey(bus, in.Name), &prev)
 		if err != nil {
 			return err
 		}
@@ -67,7 +67,7 @@ func (s *Service) PutRule(ctx context.Context, in *PutRuleRequest) (*PutRuleResp
 		if err := s.armRule(tx, sc, rec, old, now); err != nil {
 			return err
 		}
-		tx.Set(sc.ruleKey(bus, in.Name), mustJSON(rec))
+		tx.Set(sc.ruleKey(bus, in.Name), engine.MustJSON(rec))
 		return nil
 	})
 	if err != nil {
@@ -189,7 +189,7 @@ func (s *Service) setState(ctx context.Context, name, busParam, state string) (*
 		if err := s.armRule(tx, sc, rec, &old, now); err != nil {
 			return err
 		}
-		tx.Set(sc.ruleKey(bus, name), mustJSON(rec))
+		tx.Set(sc.ruleKey(bus, name), engine.MustJSON(rec))
 		return nil
 	})
 	if err != nil {
@@ -206,7 +206,7 @@ func (s *Service) DeleteRule(ctx context.Context, in *DeleteRuleRequest) (*struc
 	bus := busName(in.EventBusName)
 	err := s.update(ctx, func(tx engine.Txn) error {
 		var rec ruleRecord
-		ok, err := getJSON(tx, sc.ruleKey(bus, in.Name), &rec)
+		ok, err := engine.GetJSON(tx, sc.ruleKey(bus, in.Name), &rec)
 		if err != nil || !ok {
 			if err == nil {
 				if exists, berr := busExists(tx, sc, bus); berr != nil {

@@ -3,9 +3,7 @@ package events
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -206,35 +204,13 @@ type ruleRecord struct {
 	Targets []Target `json:"targets,omitempty"` // sorted by Id
 }
 
-func getJSON(r engine.Reader, key []byte, v any) (bool, error) {
-	b, err := r.Get(key)
-	if errors.Is(err, engine.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return false, fmt.Errorf("events: record %q: %w", key, err)
-	}
-	return true, nil
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
 // busExists reports whether bus exists (the default bus always does).
 func busExists(r engine.Reader, sc scope, bus string) (bool, error) {
 	if bus == defaultBus {
 		return true, nil
 	}
 	var b busRecord
-	return getJSON(r, sc.busKey(bus), &b)
+	return engine.GetJSON(r, sc.busKey(bus), &b)
 }
 
 func errBusNotFound(bus string) error {
@@ -252,7 +228,7 @@ func errValidation(format string, args ...any) error {
 // getRule reads a rule, with AWS's errors for a missing bus or rule.
 func getRule(r engine.Reader, sc scope, bus, name string) (*ruleRecord, error) {
 	var rec ruleRecord
-	ok, err := getJSON(r, sc.ruleKey(bus, name), &rec)
+	ok, err := engine.GetJSON(r, sc.ruleKey(bus, name), &rec)
 	if err != nil {
 		return nil, err
 	}

@@ -47,11 +47,11 @@ func (s *Service) editTags(ctx context.Context, arn string, fn func([]Tag) ([]Ta
 			if rec.Tags, err = fn(rec.Tags); err != nil {
 				return err
 			}
-			tx.Set(sc.ruleKey(bus, rule), mustJSON(rec))
+			tx.Set(sc.ruleKey(bus, rule), engine.MustJSON(rec))
 			return nil
 		}
 		var rec busRecord
-		ok, err := getJSON(tx, sc.busKey(bus), &rec)
+		ok, err := engine.GetJSON(tx, sc.busKey(bus), &rec)
 		if err != nil {
 			return err
 		}
@@ -64,7 +64,7 @@ func (s *Service) editTags(ctx context.Context, arn string, fn func([]Tag) ([]Ta
 		if rec.Tags, err = fn(rec.Tags); err != nil {
 			return err
 		}
-		tx.Set(sc.busKey(bus), mustJSON(rec))
+		tx.Set(sc.busKey(bus), engine.MustJSON(rec))
 		return nil
 	})
 }
@@ -119,7 +119,7 @@ func (s *Service) ListTagsForResource(ctx context.Context, in *ListTagsForResour
 			return nil
 		}
 		var rec busRecord
-		ok, err := getJSON(r, sc.busKey(bus), &rec)
+		ok, err := engine.GetJSON(r, sc.busKey(bus), &rec)
 		if err == nil && !ok && bus != defaultBus {
 			return errBusNotFound(bus)
 		}

@@ -59,7 +59,7 @@ func (s *Service) PutTargets(ctx context.Context, in *PutTargetsRequest) (*PutTa
 		}
 		slices.SortFunc(targets, func(a, b Target) int { return strings.Compare(a.Id, b.Id) })
 		rec.Targets = targets
-		tx.Set(sc.ruleKey(bus, in.Rule), mustJSON(rec))
+		tx.Set(sc.ruleKey(bus, in.Rule), engine.MustJSON(rec))
 		return nil
 	})
 	if err != nil {
@@ -130,7 +130,7 @@ func (s *Service) RemoveTargets(ctx context.Context, in *RemoveTargetsRequest) (
 			return err
 		}
 		rec.Targets = slices.DeleteFunc(rec.Targets, func(t Target) bool { return slices.Contains(in.Ids, t.Id) })
-		tx.Set(sc.ruleKey(bus, in.Rule), mustJSON(rec))
+		tx.Set(sc.ruleKey(bus, in.Rule), engine.MustJSON(rec))
 		return nil
 	})
 	if err != nil {

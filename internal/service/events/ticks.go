@@ -58,7 +58,7 @@ func (s *Service) loadTick(tx engine.Txn, m *eventbus.Message) (*fire.Owner, err
 	sc := scope{account: m.Attrs[tickAccount], region: m.Attrs[tickRegion]}
 	bus, name := m.Attrs[tickBus], m.Attrs[tickRule]
 	var rec ruleRecord
-	ok, err := getJSON(tx, sc.ruleKey(bus, name), &rec)
+	ok, err := engine.GetJSON(tx, sc.ruleKey(bus, name), &rec)
 	if err != nil || !ok || rec.ScheduleExpression == "" || !enabled(rec.State) {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (s *Service) loadTick(tx engine.Txn, m *eventbus.Message) (*fire.Owner, err
 		},
 		Save: func(tx engine.Txn, next fire.Ref) error {
 			rec.Tick = next
-			tx.Set(sc.ruleKey(bus, name), mustJSON(&rec))
+			tx.Set(sc.ruleKey(bus, name), engine.MustJSON(&rec))
 			return nil
 		},
 	}, nil
@@ -129,7 +129,7 @@ func (s *Service) ScheduledRules(account, region string) ([]NextFire, error) {
 		p := []byte(sc.prefix() + "r/")
 		return r.Scan(p, engine.PrefixEnd(p), false, func(k, v []byte) (bool, error) {
 			var rec ruleRecord
-			if ok, err := getJSON(r, k, &rec); err != nil || !ok {
+			if ok, err := engine.GetJSON(r, k, &rec); err != nil || !ok {
 				return err == nil, err
 			}
 			if rec.ScheduleExpression != "" {

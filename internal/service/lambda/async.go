@@ -156,7 +156,7 @@ func (s *Service) handleEvent(ctx context.Context, m *eventbus.Message) eventbus
 	if next.Sub(m.Enqueued) > cfg.maxAge {
 		return s.failed(m, &st, "EventAgeExceeded", cfg, "")
 	}
-	return eventbus.Outcome{Retry: next, State: mustJSON(&st)}
+	return eventbus.Outcome{Retry: next, State: engine.MustJSON(&st)}
 }
 
 // backoff keeps an event that could not run (throttled, internal failure)
@@ -173,7 +173,7 @@ func (s *Service) backoff(m *eventbus.Message, st *asyncState, now time.Time, cf
 	if next.Sub(m.Enqueued) > cfg.maxAge {
 		return s.failed(m, st, "EventAgeExceeded", cfg, "")
 	}
-	return eventbus.Outcome{Retry: next, State: mustJSON(st)}
+	return eventbus.Outcome{Retry: next, State: engine.MustJSON(st)}
 }
 
 // invocationRecord is what destinations receive, in AWS's member order.
@@ -217,7 +217,7 @@ func (s *Service) record(m *eventbus.Message, st *asyncState, condition string) 
 		rec.ResponseContext = &responseContext{StatusCode: 200, ExecutedVersion: st.Last.ExecutedVersion, FunctionError: st.Last.FunctionError}
 		rec.ResponsePayload = st.Last.Payload
 	}
-	return mustJSON(&rec)
+	return engine.MustJSON(&rec)
 }
 
 func (s *Service) succeeded(m *eventbus.Message, st *asyncState, cfg eventConfig) eventbus.Outcome {
@@ -261,7 +261,7 @@ func (s *Service) failed(m *eventbus.Message, st *asyncState, condition string, 
 		Time: s.clock.Now().UTC(), Record: rec, Payload: m.Payload, RequestID: m.Attrs[attrRequestID],
 	}
 	return eventbus.Outcome{Then: func(tx engine.Txn) error {
-		tx.Set(ref.sc.failureKey(f.ID), mustJSON(&f))
+		tx.Set(ref.sc.failureKey(f.ID), engine.MustJSON(&f))
 		return nil
 	}}
 }
@@ -371,5 +371,5 @@ func jsonOrString(b []byte) json.RawMessage {
 	if json.Valid(b) {
 		return json.RawMessage(b)
 	}
-	return mustJSON(string(b))
+	return engine.MustJSON(string(b))
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hako/internal/engine"
 	"net/http"
 	"strings"
 	"time"
@@ -117,7 +118,7 @@ type codeToken struct {
 // as AWS's presigned S3 URLs are.
 func (s *Service) codeLocation(ref codeRef) string {
 	tok := codeToken{Blob: ref.Blob, Sha256: ref.Sha256, Exp: s.clock.Now().Add(codeURLLifetime).Unix()}
-	payload := base64.RawURLEncoding.EncodeToString(mustJSON(tok))
+	payload := base64.RawURLEncoding.EncodeToString(engine.MustJSON(tok))
 	return strings.TrimSuffix(s.endpoint(), "/") + CodePath + payload + "." + s.sign(payload)
 }
 

@@ -171,7 +171,7 @@ func (s *Service) putEventConfig(ctx context.Context, ref fnRef, retries, age *i
 			}
 		}
 		c.LastModified = s.clock.Now().UnixMilli()
-		tx.Set(ref.sc.eventConfigKey(ref.name, configQualifier(ref)), mustJSON(c))
+		tx.Set(ref.sc.eventConfigKey(ref.name, configQualifier(ref)), engine.MustJSON(c))
 		out = eventConfigOut(ref, c)
 		return nil
 	})

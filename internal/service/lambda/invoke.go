@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hako/internal/engine"
 	"io"
 	"unicode/utf8"
 
@@ -82,7 +83,7 @@ func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*Invocatio
 	if len(out.Payload) > maxSyncResponse && out.FunctionError == "" {
 		// Never a truncated body: AWS's error document instead.
 		out.FunctionError = "Unhandled"
-		out.Payload = mustJSON(map[string]string{
+		out.Payload = engine.MustJSON(map[string]string{
 			"errorMessage": fmt.Sprintf("Response payload size (%d bytes) exceeded maximum allowed payload size (%d bytes).", len(res.Payload), maxSyncResponse),
 			"errorType":    "Function.ResponseSizeTooLarge",
 		})

@@ -180,15 +180,7 @@ func getFunction(r engine.Reader, sc scope, name string) (*functionRecord, error
 }
 
 func putFunction(tx engine.Txn, sc scope, rec *functionRecord) {
-	tx.Set(sc.functionKey(rec.Name), mustJSON(rec))
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // records are plain structs; cannot fail
-	}
-	return b
+	tx.Set(sc.functionKey(rec.Name), engine.MustJSON(rec))
 }
 
 // reservedSum adds up the reserved concurrency of every function in the

@@ -313,7 +313,7 @@ func (s *Service) PublishLayerVersion(ctx context.Context, in *PublishLayerVersi
 		}
 		rec.Version = last + 1
 		tx.Set(ln.sc.layerCounterKey(ln.name), strconv.AppendInt(nil, rec.Version, 10))
-		tx.Set(ln.sc.layerVersionKey(ln.name, rec.Version), mustJSON(rec))
+		tx.Set(ln.sc.layerVersionKey(ln.name, rec.Version), engine.MustJSON(rec))
 		return nil
 	})
 	if err != nil {
@@ -522,7 +522,7 @@ func (s *Service) DeleteLayerVersion(ctx context.Context, in *DeleteLayerVersion
 		}
 		if used {
 			rec.Deleted, rec.Policy, rec.PolicyRevision = true, nil, ""
-			tx.Set(ln.sc.layerVersionKey(ln.name, v), mustJSON(rec))
+			tx.Set(ln.sc.layerVersionKey(ln.name, v), engine.MustJSON(rec))
 			return nil
 		}
 		tx.Delete(ln.sc.layerVersionKey(ln.name, v))
@@ -539,7 +539,7 @@ func (s *Service) DeleteLayerVersion(ctx context.Context, in *DeleteLayerVersion
 // layerReferenced reports whether a record of the service other than the
 // layer records themselves mentions the version ARN as a JSON string.
 func layerReferenced(r engine.Reader, arn string) (bool, error) {
-	needle := mustJSON(arn)
+	needle := engine.MustJSON(arn)
 	found := false
 	p := []byte(keyRoot)
 	err := r.Scan(p, engine.PrefixEnd(p), false, func(k, v []byte) (bool, error) {
@@ -594,7 +594,7 @@ func (s *Service) sweepLayers(ctx context.Context) {
 			if err != nil || !rec.Deleted {
 				return true, nil
 			}
-			tombs = append(tombs, tomb{key: bytes.Clone(k), arn: mustJSON(layerVersionARN(sc, rec.Name, rec.Version)), blob: rec.Code.Blob})
+			tombs = append(tombs, tomb{key: bytes.Clone(k), arn: engine.MustJSON(layerVersionARN(sc, rec.Name, rec.Version)), blob: rec.Code.Blob})
 			return true, nil
 		})
 		if err != nil {
@@ -651,7 +651,7 @@ func (s *Service) updateLayerVersion(ctx context.Context, layer string, version 
 		if err := fn(tx, arn, rec); err != nil {
 			return err
 		}
-		tx.Set(ln.sc.layerVersionKey(ln.name, v), mustJSON(rec))
+		tx.Set(ln.sc.layerVersionKey(ln.name, v), engine.MustJSON(rec))
 		return nil
 	})
 }
@@ -706,7 +706,7 @@ func (s *Service) AddLayerVersionPermission(ctx context.Context, in *AddLayerVer
 	if err != nil {
 		return nil, err
 	}
-	return &AddLayerVersionPermissionResponse{Statement: string(mustJSON(st)), RevisionId: revision}, nil
+	return &AddLayerVersionPermissionResponse{Statement: string(engine.MustJSON(st)), RevisionId: revision}, nil
 }
 
 // RemoveLayerVersionPermission removes a statement from a layer version's

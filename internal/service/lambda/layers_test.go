@@ -417,7 +417,7 @@ func TestFunctionLayersRefused(t *testing.T) {
 	rec := f.layerRecord(t, big)
 	rec.Code.Unzipped = maxUnzipped - 10
 	if err := f.eng.Update(context.Background(), func(tx engine.Txn) error {
-		tx.Set(scope{account: testAccount, region: testRegion}.layerVersionKey("big", 1), mustJSON(rec))
+		tx.Set(scope{account: testAccount, region: testRegion}.layerVersionKey("big", 1), engine.MustJSON(rec))
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -583,7 +583,7 @@ func TestStartSweepsDeletedLayers(t *testing.T) {
 	rec := f.layerRecord(t, arn)
 	rec.Deleted = true // as a crash between a function's delete and the sweep leaves it
 	f.eng.Update(context.Background(), func(tx engine.Txn) error {
-		tx.Set(scope{account: testAccount, region: testRegion}.layerVersionKey("lib", 1), mustJSON(rec))
+		tx.Set(scope{account: testAccount, region: testRegion}.layerVersionKey("lib", 1), engine.MustJSON(rec))
 		return nil
 	})
 	if err := f.s.Start(context.Background()); err != nil {

@@ -91,7 +91,7 @@ func statementOf(ref fnRef, in *AddPermissionRequest) (policyStatement, error) {
 }
 
 func policyJSON(statements []policyStatement) []byte {
-	return mustJSON(policyDocument{Version: "2012-10-17", ID: "default", Statement: statements})
+	return engine.MustJSON(policyDocument{Version: "2012-10-17", ID: "default", Statement: statements})
 }
 
 // policyOf is the resource policy of what ref names — the function, one
@@ -150,7 +150,7 @@ func (s *Service) AddPermission(ctx context.Context, in *AddPermissionRequest) (
 	if err != nil {
 		return nil, err
 	}
-	return &AddPermissionResponse{Statement: string(mustJSON(st))}, nil
+	return &AddPermissionResponse{Statement: string(engine.MustJSON(st))}, nil
 }
 
 // RemovePermission removes a statement from a resource policy.

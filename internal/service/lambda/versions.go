@@ -50,7 +50,7 @@ func getVersion(r engine.Reader, sc scope, name, version string) (*functionRecor
 
 func putVersion(tx engine.Txn, sc scope, rec *functionRecord) {
 	n, _ := strconv.Atoi(rec.Version)
-	tx.Set(sc.versionKey(rec.Name, n), mustJSON(rec))
+	tx.Set(sc.versionKey(rec.Name, n), engine.MustJSON(rec))
 }
 
 func getAlias(r engine.Reader, sc scope, name, alias string) (*aliasRecord, error) {
@@ -69,7 +69,7 @@ func getAlias(r engine.Reader, sc scope, name, alias string) (*aliasRecord, erro
 }
 
 func putAlias(tx engine.Txn, sc scope, fn string, a *aliasRecord) {
-	tx.Set(sc.aliasKey(fn, a.Name), mustJSON(a))
+	tx.Set(sc.aliasKey(fn, a.Name), engine.MustJSON(a))
 }
 
 // qualified is what a function name with its qualifier names.

@@ -177,7 +177,7 @@ func (s *Service) put(ctx context.Context, sc scope, group, stream string, event
 		g, err := getGroup(tx, sc, group)
 		if create && isNotFound(err) {
 			g = &groupRecord{Name: group, CreationTime: nowMs, Class: "STANDARD"}
-			tx.Set(sc.groupKey(group), mustJSON(g))
+			tx.Set(sc.groupKey(group), engine.MustJSON(g))
 		} else if err != nil {
 			return err
 		}
@@ -216,7 +216,7 @@ func (s *Service) put(ctx context.Context, sc scope, group, stream string, event
 			st.LastIngestion = ingest
 		}
 		st.Uploads++
-		tx.Set(sc.streamKey(group, stream), mustJSON(st))
+		tx.Set(sc.streamKey(group, stream), engine.MustJSON(st))
 
 		out = &PutLogEventsResponse{NextSequenceToken: sequenceToken(st.Uploads)}
 		if tooOld > 0 || expired > 0 || tooNew < n {

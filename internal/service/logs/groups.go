@@ -49,7 +49,7 @@ func (s *Service) CreateLogGroup(ctx context.Context, in *CreateLogGroupRequest)
 		if !isNotFound(err) {
 			return err
 		}
-		tx.Set(sc.groupKey(in.LogGroupName), mustJSON(rec))
+		tx.Set(sc.groupKey(in.LogGroupName), engine.MustJSON(rec))
 		return nil
 	})
 	if err != nil {
@@ -242,7 +242,7 @@ func (s *Service) changeGroup(ctx context.Context, name string, fn func(g *group
 		if err := fn(g); err != nil {
 			return err
 		}
-		tx.Set(sc.groupKey(name), mustJSON(g))
+		tx.Set(sc.groupKey(name), engine.MustJSON(g))
 		return nil
 	})
 }

@@ -202,14 +202,6 @@ func getStream(r engine.Reader, sc scope, group, stream string) (*streamRecord, 
 	return st, nil
 }
 
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // records are plain structs; cannot fail
-	}
-	return b
-}
-
 // pageToken is the opaque nextToken of DescribeLogGroups,
 // DescribeLogStreams and FilterLogEvents: base64 of a small JSON object
 // whose kind says which listing (and order) it continues, so a token from
@@ -230,7 +222,7 @@ const (
 )
 
 func encodeToken(t pageToken) string {
-	return base64.RawURLEncoding.EncodeToString(mustJSON(t))
+	return base64.RawURLEncoding.EncodeToString(engine.MustJSON(t))
 }
 
 func decodeToken(s, kind string) (pageToken, error) {

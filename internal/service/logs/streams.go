@@ -30,7 +30,7 @@ func (s *Service) CreateLogStream(ctx context.Context, in *CreateLogStreamReques
 		if !isNotFound(err) {
 			return err
 		}
-		tx.Set(sc.streamKey(in.LogGroupName, in.LogStreamName), mustJSON(rec))
+		tx.Set(sc.streamKey(in.LogGroupName, in.LogStreamName), engine.MustJSON(rec))
 		return nil
 	})
 	if err != nil {

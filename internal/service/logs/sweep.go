@@ -190,7 +190,7 @@ func (s *Service) sweepStream(ctx context.Context, sc scope, group, stream strin
 			if err != nil {
 				return err
 			}
-			tx.Set(sc.streamKey(group, stream), mustJSON(st))
+			tx.Set(sc.streamKey(group, stream), engine.MustJSON(st))
 			again = n == sweepBatch
 			return nil
 		})

@@ -78,7 +78,7 @@ func (s *Service) changeBucket(ctx context.Context, name string, change func(tx 
 		if err := change(tx, b); err != nil {
 			return err
 		}
-		tx.Set(bucketKey(name), mustJSON(b))
+		tx.Set(bucketKey(name), engine.MustJSON(b))
 		return nil
 	})
 }
@@ -151,7 +151,7 @@ func (s *Service) CreateBucket(ctx context.Context, in *CreateBucketRequest) (*C
 			if old.Region == "us-east-1" && region == "us-east-1" {
 				// AWS's legacy answer in North Virginia: 200, ACL reset.
 				old.ACL = acl
-				tx.Set(bucketKey(in.Bucket), mustJSON(old))
+				tx.Set(bucketKey(in.Bucket), engine.MustJSON(old))
 				return nil
 			}
 			return ErrBucketAlreadyOwnedByYou("Your previous request to create the named bucket succeeded and you already own it.").With("BucketName", in.Bucket)
@@ -160,7 +160,7 @@ func (s *Service) CreateBucket(ctx context.Context, in *CreateBucketRequest) (*C
 		if !errors.As(err, &pe) {
 			return err
 		}
-		tx.Set(bucketKey(in.Bucket), mustJSON(rec))
+		tx.Set(bucketKey(in.Bucket), engine.MustJSON(rec))
 		tx.Set(accountBucketKey(call.Account, in.Bucket), nil)
 		return nil
 	})

@@ -192,14 +192,6 @@ type partRecord struct {
 	Checksum          string `json:"cv,omitempty"`
 }
 
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
 func getBucketRecord(r engine.Reader, bucket string) (*bucketRecord, error) {
 	v, err := r.Get(bucketKey(bucket))
 	if errors.Is(err, engine.ErrNotFound) {

@@ -108,7 +108,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *CreateMultipart
 		if _, err := bucket(tx, ctx, in.Bucket); err != nil {
 			return err
 		}
-		tx.Set(uploadKey(in.Bucket, in.Key, u.UploadID), mustJSON(u))
+		tx.Set(uploadKey(in.Bucket, in.Key, u.UploadID), engine.MustJSON(u))
 		return nil
 	})
 	if err != nil {
@@ -135,7 +135,7 @@ func (s *Service) storePart(ctx context.Context, bucketName, key, uploadID strin
 				old = op.Blob
 			}
 		}
-		tx.Set(partKey(uploadID, n), mustJSON(p))
+		tx.Set(partKey(uploadID, n), engine.MustJSON(p))
 		return nil
 	})
 	if err != nil {

@@ -267,7 +267,7 @@ func (s *Service) PutBucketNotificationConfiguration(ctx context.Context, in *Pu
 		if len(destinations(cfg)) == 0 && cfg.EventBridgeConfiguration == nil {
 			b.Notification = nil
 		}
-		tx.Set(bucketKey(in.Bucket), mustJSON(b))
+		tx.Set(bucketKey(in.Bucket), engine.MustJSON(b))
 		if skip {
 			return nil
 		}
@@ -275,7 +275,7 @@ func (s *Service) PutBucketNotificationConfiguration(ctx context.Context, in *Pu
 			if d.kind == eventbus.KindLambdaInvoke {
 				continue // AWS sends no test event to functions
 			}
-			payload := mustJSON(map[string]string{
+			payload := engine.MustJSON(map[string]string{
 				"Service": "Amazon S3", "Event": "s3:TestEvent",
 				"Time":   call.Time.UTC().Format(eventTimeLayout),
 				"Bucket": in.Bucket, "RequestId": call.RequestID, "HostId": hostID(call.RequestID),
@@ -392,7 +392,7 @@ func (s *Service) deliver(tx engine.Txn, b *bucketRecord, ev *Event) (bool, erro
 		if !match {
 			continue
 		}
-		payload := mustJSON(map[string]any{"Records": []any{eventRecord(ev, d.id)}})
+		payload := engine.MustJSON(map[string]any{"Records": []any{eventRecord(ev, d.id)}})
 		if _, err := s.bus.Enqueue(tx, eventbus.Message{Kind: d.kind, Target: d.arn, Payload: payload, Attrs: deliveryAttrs(d, b)}); err != nil {
 			return false, err
 		}
@@ -401,7 +401,7 @@ func (s *Service) deliver(tx engine.Txn, b *bucketRecord, ev *Event) (bool, erro
 	if b.Notification.EventBridgeConfiguration != nil {
 		if detail := eventBridgeEvent(ev); detail != nil {
 			target := "arn:aws:events:" + ev.Region + ":" + ev.Account + ":event-bus/default"
-			if _, err := s.bus.Enqueue(tx, eventbus.Message{Kind: eventbus.KindEventsPut, Target: target, Payload: mustJSON(detail),
+			if _, err := s.bus.Enqueue(tx, eventbus.Message{Kind: eventbus.KindEventsPut, Target: target, Payload: engine.MustJSON(detail),
 				Attrs: map[string]string{"source": "aws.s3", "sourceAccount": ev.Account}}); err != nil {
 				return false, err
 			}

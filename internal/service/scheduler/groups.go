@@ -29,7 +29,7 @@ func (s *Service) CreateScheduleGroup(ctx context.Context, in *CreateScheduleGro
 			return ErrConflict("Schedule group %s already exists.", in.Name)
 		}
 		var old groupRecord
-		if ok, err := getJSON(tx, sc.groupKey(in.Name), &old); err != nil {
+		if ok, err := engine.GetJSON(tx, sc.groupKey(in.Name), &old); err != nil {
 			return err
 		} else if ok {
 			if in.ClientToken != "" && old.ClientToken == in.ClientToken {
@@ -37,7 +37,7 @@ func (s *Service) CreateScheduleGroup(ctx context.Context, in *CreateScheduleGro
 			}
 			return ErrConflict("Schedule group %s already exists.", in.Name)
 		}
-		tx.Set(sc.groupKey(in.Name), mustJSON(&groupRecord{Name: in.Name, Created: now, LastModified: now, ClientToken: in.ClientToken, Tags: in.Tags}))
+		tx.Set(sc.groupKey(in.Name), engine.MustJSON(&groupRecord{Name: in.Name, Created: now, LastModified: now, ClientToken: in.ClientToken, Tags: in.Tags}))
 		return nil
 	})
 	if err != nil {
@@ -49,7 +49,7 @@ func (s *Service) CreateScheduleGroup(ctx context.Context, in *CreateScheduleGro
 // getGroup reads a group; the default group always exists.
 func getGroup(r engine.Reader, sc scope, name string) (*groupRecord, error) {
 	var rec groupRecord
-	ok, err := getJSON(r, sc.groupKey(name), &rec)
+	ok, err := engine.GetJSON(r, sc.groupKey(name), &rec)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +193,7 @@ func (s *Service) retag(ctx context.Context, arn string, change func([]Tag) []Ta
 			rec.Created, rec.LastModified = now, now
 		}
 		rec.Tags = change(slices.Clone(rec.Tags))
-		tx.Set(sc.groupKey(g), mustJSON(rec))
+		tx.Set(sc.groupKey(g), engine.MustJSON(rec))
 		return nil
 	})
 }

@@ -118,7 +118,7 @@ func (s *Service) CreateSchedule(ctx context.Context, in *CreateScheduleInput) (
 			return errGroupNotFound(si.Group)
 		}
 		var old scheduleRecord
-		if ok, err := getJSON(tx, sc.scheduleKey(si.Group, in.Name), &old); err != nil {
+		if ok, err := engine.GetJSON(tx, sc.scheduleKey(si.Group, in.Name), &old); err != nil {
 			return err
 		} else if ok {
 			if in.ClientToken != "" && old.ClientToken == in.ClientToken {
@@ -176,7 +176,7 @@ func (s *Service) save(tx engine.Txn, sc scope, rec *scheduleRecord, sched *sche
 			}
 		}
 	}
-	tx.Set(sc.scheduleKey(rec.Group, rec.Name), mustJSON(rec))
+	tx.Set(sc.scheduleKey(rec.Group, rec.Name), engine.MustJSON(rec))
 	return nil
 }
 
@@ -210,7 +210,7 @@ func offset(rec *scheduleRecord) time.Duration {
 
 func getSchedule(r engine.Reader, sc scope, group, name string) (*scheduleRecord, error) {
 	var rec scheduleRecord
-	ok, err := getJSON(r, sc.scheduleKey(group, name), &rec)
+	ok, err := engine.GetJSON(r, sc.scheduleKey(group, name), &rec)
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +325,7 @@ func (s *Service) loadTick(tx engine.Txn, m *eventbus.Message) (*fire.Owner, err
 	sc := scope{account: m.Attrs["account"], region: m.Attrs["region"]}
 	g, name := m.Attrs["group"], m.Attrs["name"]
 	var rec scheduleRecord
-	ok, err := getJSON(tx, sc.scheduleKey(g, name), &rec)
+	ok, err := engine.GetJSON(tx, sc.scheduleKey(g, name), &rec)
 	if err != nil || !ok || rec.State != "ENABLED" {
 		return nil, err
 	}
@@ -361,7 +361,7 @@ func (s *Service) loadTick(tx engine.Txn, m *eventbus.Message) (*fire.Owner, err
 				return nil
 			}
 			rec.Tick = next
-			tx.Set(sc.scheduleKey(g, name), mustJSON(&rec))
+			tx.Set(sc.scheduleKey(g, name), engine.MustJSON(&rec))
 			return nil
 		},
 	}, nil

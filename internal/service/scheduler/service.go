@@ -3,9 +3,7 @@ package scheduler
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -144,28 +142,6 @@ type scheduleRecord struct {
 	Tick   fire.Ref  `json:"tick,omitzero"`
 }
 
-func getJSON(r engine.Reader, key []byte, v any) (bool, error) {
-	b, err := r.Get(key)
-	if errors.Is(err, engine.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return false, fmt.Errorf("scheduler: record %q: %w", key, err)
-	}
-	return true, nil
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
 func groupOf(name string) string {
 	if name == "" {
 		return defaultGroup
@@ -178,7 +154,7 @@ func groupExists(r engine.Reader, sc scope, g string) (bool, error) {
 		return true, nil
 	}
 	var rec groupRecord
-	return getJSON(r, sc.groupKey(g), &rec)
+	return engine.GetJSON(r, sc.groupKey(g), &rec)
 }
 
 func errGroupNotFound(g string) error {
