@@ -118,6 +118,11 @@ func Open(dir string, opts Options) (Engine, error) {
 		// The map freelist is what etcd runs: cheaper allocation once the
 		// file has many free pages (e.g. after Reset).
 		FreelistType: bolt.FreelistMapType,
+		// Nor is the freelist written on every commit (etcd's default
+		// too): bbolt rebuilds it from the pages at open. Writing it
+		// sorted every free page id per commit, a tenth of the server's
+		// CPU under small S3 PUTs, and a page more per fsync.
+		NoFreelistSync: true,
 	}
 	if strconv.IntSize == 64 {
 		bopts.InitialMmapSize = initialMmap
