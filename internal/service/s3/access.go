@@ -557,7 +557,11 @@ func (s *Service) PutObjectAcl(ctx context.Context, in *PutObjectAclRequest) (*P
 	if in.VersionId != "" && in.VersionId != "null" {
 		return nil, invalidArgument("Invalid version id specified")
 	}
-	err := s.changeBucket(ctx, in.Bucket, func(tx engine.Txn, b *bucketRecord) error {
+	err := s.update(ctx, func(tx engine.Txn) error {
+		b, err := bucket(tx, ctx, in.Bucket)
+		if err != nil {
+			return err
+		}
 		g, err := grantsFrom(b.Account, in.ACL, grantHeaders(in.GrantFullControl, in.GrantRead, in.GrantReadACP, in.GrantWrite, in.GrantWriteACP), in.AccessControlPolicy)
 		if err != nil {
 			return err
@@ -612,11 +616,7 @@ func (s *Service) PutBucketPolicy(ctx context.Context, in *PutBucketPolicyReques
 	if _, err := parsePolicy(in.Policy, in.Bucket); err != nil {
 		return nil, err
 	}
-	err := s.update(ctx, func(tx engine.Txn) error {
-		b, err := bucket(tx, ctx, in.Bucket)
-		if err != nil {
-			return err
-		}
+	err := s.changeBucket(ctx, in.Bucket, func(tx engine.Txn, b *bucketRecord) error {
 		b.Policy = in.Policy
 		return nil
 	})

@@ -653,3 +653,27 @@ func TestOverwriteDeletesOldBlob(t *testing.T) {
 		t.Errorf("%q", body)
 	}
 }
+
+// A bucket policy is read back by GetBucketPolicy and removed by
+// DeleteBucketPolicy (the shared changeBucket / readBucket path).
+func TestBucketSubresourcesRoundTrip(t *testing.T) {
+	s, _, _ := newTest(t)
+	mustBucket(t, s, "sub")
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::sub/*"}]}`
+	if _, err := s.PutBucketPolicy(bg, &PutBucketPolicyRequest{Bucket: "sub", Policy: policy}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetBucketPolicy(bg, &GetBucketPolicyRequest{Bucket: "sub"})
+	if err != nil || got.Policy != policy {
+		t.Fatalf("policy %+v %v", got, err)
+	}
+	if _, err := s.DeleteBucketPolicy(bg, &DeleteBucketPolicyRequest{Bucket: "sub"}); err != nil {
+		t.Fatal(err)
+	}
+	if c := code(t, func() error { _, err := s.GetBucketPolicy(bg, &GetBucketPolicyRequest{Bucket: "sub"}); return err }()); c != "NoSuchBucketPolicy" {
+		t.Fatalf("after delete: %s", c)
+	}
+	if c := code(t, func() error { _, err := s.GetBucketPolicy(bg, &GetBucketPolicyRequest{Bucket: "nope"}); return err }()); c != "NoSuchBucket" {
+		t.Fatalf("missing bucket: %s", c)
+	}
+}
