@@ -393,7 +393,8 @@ import boto3, json, os
 s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"])
 r = s3.get_bucket_lifecycle_configuration(Bucket="seed001-downloads")["Rules"]
 h = s3.head_object(Bucket="seed001-downloads", Key="user-42/export.zip")
-print(json.dumps({"rules": r, "expiration": h.get("Expiration", ""), "modified": h["LastModified"].isoformat()}))`)
+p = s3.put_object(Bucket="seed001-downloads", Key="user-43/export.zip", Body=b"zip")
+print(json.dumps({"rules": r, "expiration": h.get("Expiration", ""), "modified": h["LastModified"].isoformat(), "put": p.get("Expiration", "")}))`)
 	rules := v["rules"].([]any)
 	if len(rules) != 1 || rules[0].(map[string]any)["ID"] != "expire-user-files" {
 		t.Fatalf("rules %v", rules)
@@ -404,6 +405,9 @@ print(json.dumps({"rules": r, "expiration": h.get("Expiration", ""), "modified":
 	want := modified.UTC().Add(24 * time.Hour).Truncate(24 * time.Hour).Add(24 * time.Hour)
 	if exp := v["expiration"].(string); exp != `expiry-date="`+want.Format(http.TimeFormat)+`", rule-id="expire-user-files"` {
 		t.Errorf("Expiration %q (modified %s)", exp, modified)
+	}
+	if put := v["put"].(string); !strings.HasPrefix(put, `expiry-date="`) || !strings.HasSuffix(put, `", rule-id="expire-user-files"`) {
+		t.Errorf("PutObject Expiration %q", put)
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for len(keysOf(t, c, "seed001-downloads", "user-42/")) > 0 {

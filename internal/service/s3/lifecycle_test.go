@@ -65,6 +65,25 @@ func TestLifecycleExpiresAfterMidnight(t *testing.T) {
 	if h, _ := s.HeadObject(bg, &HeadObjectRequest{Bucket: "downloads", Key: "keep/readme.txt"}); h.Expiration != "" {
 		t.Errorf("uncovered object has x-amz-expiration %q", h.Expiration)
 	}
+	// PutObject and CopyObject answer x-amz-expiration too, for the new
+	// object (written now: two days after the first).
+	clk.AdvanceTo(time.Date(2026, 1, 3, 10, 0, 0, 0, time.UTC))
+	wantNew := `expiry-date="Mon, 05 Jan 2026 00:00:00 GMT", rule-id="expire-downloads"`
+	if p := put(t, s, "downloads", "user-2/new.zip", "new"); p.Expiration != wantNew {
+		t.Errorf("PutObject x-amz-expiration = %q, want %q", p.Expiration, wantNew)
+	}
+	if p := put(t, s, "downloads", "keep/other.txt", "x"); p.Expiration != "" {
+		t.Errorf("uncovered PutObject x-amz-expiration = %q", p.Expiration)
+	}
+	c, err := s.CopyObject(bg, &CopyObjectRequest{Bucket: "downloads", Key: "user-3/copy.zip", CopySource: "downloads/keep/other.txt"})
+	if err != nil || c.Expiration != wantNew {
+		t.Errorf("CopyObject x-amz-expiration = %+v %v", c, err)
+	}
+	for _, k := range []string{"user-2/new.zip", "keep/other.txt", "user-3/copy.zip"} {
+		if _, err := s.DeleteObject(bg, &DeleteObjectRequest{Bucket: "downloads", Key: k}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	*events = nil
 	clk.AdvanceTo(time.Date(2026, 1, 3, 23, 59, 59, 0, time.UTC))
 	if err := s.Sweep(bg); err != nil {

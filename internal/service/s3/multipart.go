@@ -371,7 +371,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 	var old *objectRecord
 	call := protocol.CallFrom(ctx)
 	cond := writeCondition(in.IfMatch, in.IfNoneMatch)
-	queued := false
+	queued, expiration := false, ""
 	err = s.update(ctx, func(tx engine.Txn) error {
 		b, err := bucket(tx, ctx, in.Bucket)
 		if err != nil {
@@ -403,6 +403,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 		pp := partsPrefix(in.UploadId)
 		tx.DeleteRange(pp, engine.PrefixEnd(pp))
 		tx.Set(objectKey(in.Bucket, in.Key), encodeObject(&rec))
+		expiration = expirationHeader(b, in.Key, &rec)
 		queued, err = s.record(tx, call, b, "ObjectCreated:CompleteMultipartUpload", in.Bucket, in.Key, &rec)
 		return err
 	})
@@ -414,7 +415,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *CompleteMulti
 	s.deleteBlobs(unused)
 	out := &CompleteMultipartUploadOutput{
 		Location: "/" + in.Bucket + "/" + in.Key, Bucket: in.Bucket, Key: in.Key, ETag: rec.ETag,
-		ServerSideEncryption: "AES256", ChecksumType: rec.ChecksumType,
+		ServerSideEncryption: "AES256", ChecksumType: rec.ChecksumType, Expiration: expiration,
 	}
 	setChecksum(out, rec.ChecksumAlgorithm, rec.Checksum)
 	return out, nil

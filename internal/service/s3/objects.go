@@ -166,14 +166,14 @@ func (s *Service) PutObject(ctx context.Context, in *PutObjectRequest) (*PutObje
 		rec.ContentType = "binary/octet-stream"
 	}
 	finishChecksum(rec, w, integ.algorithm())
-	err = s.commitObject(ctx, putObject{
+	expiration, err := s.commitObject(ctx, putObject{
 		bucket: in.Bucket, key: in.Key, rec: rec, event: putEvent(ctx),
 		cond: writeCondition(in.IfMatch, in.IfNoneMatch),
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := &PutObjectOutput{ETag: rec.ETag, ServerSideEncryption: "AES256", ChecksumType: rec.ChecksumType}
+	out := &PutObjectOutput{ETag: rec.ETag, ServerSideEncryption: "AES256", ChecksumType: rec.ChecksumType, Expiration: expiration}
 	setChecksum(out, rec.ChecksumAlgorithm, rec.Checksum)
 	return out, nil
 }
@@ -720,13 +720,13 @@ func (s *Service) CopyObject(ctx context.Context, in *CopyObjectRequest) (*CopyO
 	rec.Size, rec.Modified, rec.ETag = w.Size, s.clock.Now().UnixNano(), w.etag()
 	rec.Segments = []segment{w.segment()}
 	finishChecksum(rec, w, alg)
-	err = s.commitObject(ctx, putObject{bucket: in.Bucket, key: in.Key, rec: rec, event: "ObjectCreated:Copy", cond: writeCondition(in.IfMatch, in.IfNoneMatch)})
+	expiration, err := s.commitObject(ctx, putObject{bucket: in.Bucket, key: in.Key, rec: rec, event: "ObjectCreated:Copy", cond: writeCondition(in.IfMatch, in.IfNoneMatch)})
 	if err != nil {
 		return nil, err
 	}
 	res := &CopyObjectResult{ETag: rec.ETag, LastModified: time.Unix(0, rec.Modified).UTC(), ChecksumType: rec.ChecksumType}
 	setChecksum(res, rec.ChecksumAlgorithm, rec.Checksum)
-	return &CopyObjectOutput{CopyObjectResult: res, ServerSideEncryption: "AES256"}, nil
+	return &CopyObjectOutput{CopyObjectResult: res, ServerSideEncryption: "AES256", Expiration: expiration}, nil
 }
 
 // updateObject changes an object's record in place (tagging).

@@ -29,11 +29,14 @@ type putObject struct {
 // in one engine transaction with the bucket check, the condition and the
 // event (so no partial object is ever visible and an acknowledged write
 // never loses its event). The blobs of the object it replaces are deleted
-// after the transaction commits; on failure the new blobs are.
-func (s *Service) commitObject(ctx context.Context, w putObject) error {
+// after the transaction commits; on failure the new blobs are. It returns
+// x-amz-expiration for the new object ("" when no lifecycle rule expires
+// it), as PutObject and CopyObject answer it.
+func (s *Service) commitObject(ctx context.Context, w putObject) (string, error) {
 	call := protocol.CallFrom(ctx)
 	var old *objectRecord
 	queued := false
+	expiration := ""
 	err := s.update(ctx, func(tx engine.Txn) error {
 		b, err := bucket(tx, ctx, w.bucket)
 		if err != nil {
@@ -53,16 +56,17 @@ func (s *Service) commitObject(ctx context.Context, w putObject) error {
 			}
 		}
 		tx.Set(objectKey(w.bucket, w.key), encodeObject(w.rec))
+		expiration = expirationHeader(b, w.key, w.rec)
 		queued, err = s.record(tx, call, b, w.event, w.bucket, w.key, w.rec)
 		return err
 	})
 	if err != nil {
 		s.deleteBlobs(segmentBlobs(w.rec))
-		return err
+		return "", err
 	}
 	s.kick(queued)
 	s.deleteBlobs(segmentBlobs(old))
-	return nil
+	return expiration, nil
 }
 
 // kick wakes the event bus after a commit that enqueued notifications.
