@@ -19,12 +19,9 @@ func (s *Service) PutFunctionConcurrency(ctx context.Context, in *PutFunctionCon
 	}
 	want := valueOr(in.ReservedConcurrentExecutions, 0)
 	err = s.update(ctx, func(tx engine.Txn) error {
-		cur, err := getFunction(tx, ref.sc, ref.name)
+		cur, err := existingFunction(tx, ref)
 		if err != nil {
 			return err
-		}
-		if cur == nil {
-			return ref.notFound()
 		}
 		others, err := reservedSum(tx, ref.sc, ref.name)
 		if err != nil {
@@ -76,12 +73,9 @@ func (s *Service) DeleteFunctionConcurrency(ctx context.Context, in *DeleteFunct
 		return nil, err
 	}
 	err = s.update(ctx, func(tx engine.Txn) error {
-		cur, err := getFunction(tx, ref.sc, ref.name)
+		cur, err := existingFunction(tx, ref)
 		if err != nil {
 			return err
-		}
-		if cur == nil {
-			return ref.notFound()
 		}
 		cur.Reserved = nil
 		putFunction(tx, ref.sc, cur)

@@ -354,12 +354,9 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 	}
 	var updated *functionRecord
 	err = s.update(ctx, func(tx engine.Txn) error {
-		cur, err := getFunction(tx, ref.sc, ref.name)
+		cur, err := existingFunction(tx, ref)
 		if err != nil {
 			return err
-		}
-		if cur == nil {
-			return ref.notFound()
 		}
 		if err := checkUpdatable(ref, cur, in.RevisionId); err != nil {
 			return err

@@ -179,6 +179,16 @@ func getFunction(r engine.Reader, sc scope, name string) (*functionRecord, error
 	return decodeRecord(v)
 }
 
+// existingFunction reads the function ref names; a missing one is AWS's
+// ResourceNotFoundException.
+func existingFunction(r engine.Reader, ref fnRef) (*functionRecord, error) {
+	rec, err := getFunction(r, ref.sc, ref.name)
+	if err == nil && rec == nil {
+		err = ref.notFound()
+	}
+	return rec, err
+}
+
 func putFunction(tx engine.Txn, sc scope, rec *functionRecord) {
 	tx.Set(sc.functionKey(rec.Name), engine.MustJSON(rec))
 }

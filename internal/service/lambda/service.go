@@ -298,12 +298,9 @@ func (s *Service) update(ctx context.Context, fn func(tx engine.Txn) error) erro
 // ResourceNotFoundException, a version qualifier → refused).
 func (s *Service) updateFunction(ctx context.Context, ref fnRef, fn func(tx engine.Txn, cur *functionRecord) error) error {
 	return s.update(ctx, func(tx engine.Txn) error {
-		cur, err := getFunction(tx, ref.sc, ref.name)
+		cur, err := existingFunction(tx, ref)
 		if err != nil {
 			return err
-		}
-		if cur == nil {
-			return ref.notFound()
 		}
 		if err := ref.latestOnly(); err != nil {
 			return err

@@ -36,12 +36,9 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceRequest) (*str
 		return nil, ErrInvalidParameterValue("An error occurred and the request cannot be processed.")
 	}
 	err = s.update(ctx, func(tx engine.Txn) error {
-		cur, err := getFunction(tx, ref.sc, ref.name)
+		cur, err := existingFunction(tx, ref)
 		if err != nil {
 			return err
-		}
-		if cur == nil {
-			return ref.notFound()
 		}
 		tags := maps.Clone(cur.Tags)
 		if tags == nil {
@@ -73,12 +70,9 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceRequest) (
 		return nil, errValidation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
 	}
 	err = s.update(ctx, func(tx engine.Txn) error {
-		cur, err := getFunction(tx, ref.sc, ref.name)
+		cur, err := existingFunction(tx, ref)
 		if err != nil {
 			return err
-		}
-		if cur == nil {
-			return ref.notFound()
 		}
 		for _, k := range in.TagKeys {
 			delete(cur.Tags, k)

@@ -86,12 +86,9 @@ type qualified struct {
 // getQualified resolves ref's qualifier. A missing function, version or
 // alias is AWS's ResourceNotFoundException.
 func getQualified(r engine.Reader, ref fnRef) (*qualified, error) {
-	latest, err := getFunction(r, ref.sc, ref.name)
+	latest, err := existingFunction(r, ref)
 	if err != nil {
 		return nil, err
-	}
-	if latest == nil {
-		return nil, ref.notFound()
 	}
 	q := &qualified{latest: latest, rec: latest}
 	switch {
@@ -173,12 +170,9 @@ func (s *Service) PublishVersion(ctx context.Context, in *PublishVersionRequest)
 	}
 	var published *functionRecord
 	err = s.update(ctx, func(tx engine.Txn) error {
-		cur, err := getFunction(tx, ref.sc, ref.name)
+		cur, err := existingFunction(tx, ref)
 		if err != nil {
 			return err
-		}
-		if cur == nil {
-			return ref.notFound()
 		}
 		if in.CodeSha256 != "" && in.CodeSha256 != cur.Code.CodeSha256 {
 			return ErrPreconditionFailed("CodeSHA256 (%s) is different from current CodeSHA256 in $LATEST (%s). Please try again with the CodeSHA256 in $LATEST.", in.CodeSha256, cur.Code.CodeSha256)
@@ -251,12 +245,9 @@ func (s *Service) ListVersionsByFunction(ctx context.Context, in *ListVersionsBy
 		out.Versions = append(out.Versions, *c)
 	}
 	err = s.eng.View(func(r engine.Reader) error {
-		latest, err := getFunction(r, ref.sc, ref.name)
+		latest, err := existingFunction(r, ref)
 		if err != nil {
 			return err
-		}
-		if latest == nil {
-			return ref.notFound()
 		}
 		limit := pageSize(in.MaxItems)
 		if in.Marker == "" { // $LATEST opens the first page
@@ -358,12 +349,9 @@ func (s *Service) CreateAlias(ctx context.Context, in *CreateAliasRequest) (*Ali
 	}
 	a := &aliasRecord{Name: in.Name, FunctionVersion: in.FunctionVersion, Description: in.Description, RevisionID: newUUID()}
 	err = s.update(ctx, func(tx engine.Txn) error {
-		latest, err := getFunction(tx, ref.sc, ref.name)
+		latest, err := existingFunction(tx, ref)
 		if err != nil {
 			return err
-		}
-		if latest == nil {
-			return ref.notFound()
 		}
 		if a.Weights, err = checkAliasTarget(tx, ref, latest, in.FunctionVersion, in.RoutingConfig); err != nil {
 			return err
@@ -388,13 +376,10 @@ func (s *Service) CreateAlias(ctx context.Context, in *CreateAliasRequest) (*Ali
 func (s *Service) loadAlias(ref fnRef, name string) (*aliasRecord, error) {
 	var a *aliasRecord
 	err := s.eng.View(func(r engine.Reader) error {
-		latest, err := getFunction(r, ref.sc, ref.name)
-		if err != nil {
+		if _, err := existingFunction(r, ref); err != nil {
 			return err
 		}
-		if latest == nil {
-			return ref.notFound()
-		}
+		var err error
 		if a, err = getAlias(r, ref.sc, ref.name, name); err != nil {
 			return err
 		}
@@ -432,12 +417,9 @@ func (s *Service) UpdateAlias(ctx context.Context, in *UpdateAliasRequest) (*Ali
 	}
 	var a *aliasRecord
 	err = s.update(ctx, func(tx engine.Txn) error {
-		latest, err := getFunction(tx, ref.sc, ref.name)
+		latest, err := existingFunction(tx, ref)
 		if err != nil {
 			return err
-		}
-		if latest == nil {
-			return ref.notFound()
 		}
 		if a, err = getAlias(tx, ref.sc, ref.name, in.Name); err != nil {
 			return err
@@ -482,12 +464,8 @@ func (s *Service) DeleteAlias(ctx context.Context, in *DeleteAliasRequest) (*str
 		return nil, err
 	}
 	err = s.update(ctx, func(tx engine.Txn) error {
-		latest, err := getFunction(tx, ref.sc, ref.name)
-		if err != nil {
+		if _, err := existingFunction(tx, ref); err != nil {
 			return err
-		}
-		if latest == nil {
-			return ref.notFound()
 		}
 		tx.Delete(ref.sc.aliasKey(ref.name, in.Name))
 		tx.Delete(ref.sc.eventConfigKey(ref.name, in.Name))
@@ -508,12 +486,8 @@ func (s *Service) ListAliases(ctx context.Context, in *ListAliasesRequest) (*Lis
 	}
 	out := &ListAliasesResponse{Aliases: []AliasConfiguration{}}
 	err = s.eng.View(func(r engine.Reader) error {
-		latest, err := getFunction(r, ref.sc, ref.name)
-		if err != nil {
+		if _, err := existingFunction(r, ref); err != nil {
 			return err
-		}
-		if latest == nil {
-			return ref.notFound()
 		}
 		out.NextMarker, err = scanPage(r, ref.sc.aliasesPrefix(ref.name), in.Marker, pageSize(in.MaxItems), func(k, v []byte) (bool, error) {
 			a := new(aliasRecord)
@@ -543,12 +517,9 @@ func (s *Service) deleteVersion(ctx context.Context, ref fnRef) error {
 	var garbage []string
 	err := s.update(ctx, func(tx engine.Txn) error {
 		garbage = nil
-		latest, err := getFunction(tx, ref.sc, ref.name)
+		latest, err := existingFunction(tx, ref)
 		if err != nil {
 			return err
-		}
-		if latest == nil {
-			return ref.notFound()
 		}
 		if !versionRE.MatchString(ref.qualifier) {
 			// An alias: AWS deletes aliases with DeleteAlias only.
