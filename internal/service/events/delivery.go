@@ -28,19 +28,8 @@ type Delivery struct {
 // ScheduledEvent is the event a scheduled rule sends for the tick at t,
 // exactly as EventBridge sends it (time to the second, detail {}).
 func ScheduledEvent(account, region, ruleARN string, t time.Time) []byte {
-	ev := struct {
-		Version    string          `json:"version"`
-		ID         string          `json:"id"`
-		DetailType string          `json:"detail-type"`
-		Source     string          `json:"source"`
-		Account    string          `json:"account"`
-		Time       string          `json:"time"`
-		Region     string          `json:"region"`
-		Resources  []string        `json:"resources"`
-		Detail     json.RawMessage `json:"detail"`
-	}{"0", newUUID(), "Scheduled Event", "aws.events", account, t.UTC().Format("2006-01-02T15:04:05Z"),
-		region, []string{ruleARN}, json.RawMessage("{}")}
-	return engine.MustJSON(ev)
+	return engine.MustJSON(envelope{"0", newUUID(), "Scheduled Event", "aws.events", account, t.UTC().Format("2006-01-02T15:04:05Z"),
+		region, []string{ruleARN}, json.RawMessage("{}")})
 }
 
 // NewDelivery renders event (a JSON object) for target t of a rule.
