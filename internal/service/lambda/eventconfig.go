@@ -178,6 +178,19 @@ func (s *Service) putEventConfig(ctx context.Context, ref fnRef, retries, age *i
 	return out, err
 }
 
+// existingEventConfig reads the config of what ref names, answering AWS's
+// errors for a missing function, version, alias or config.
+func existingEventConfig(r engine.Reader, ref fnRef) (*eventConfigRecord, error) {
+	if _, err := getQualified(r, ref); err != nil {
+		return nil, err
+	}
+	c, err := getEventConfig(r, ref)
+	if err == nil && c == nil {
+		err = errNoEventConfig(ref)
+	}
+	return c, err
+}
+
 func errNoEventConfig(ref fnRef) error {
 	return ErrResourceNotFound("The function %s doesn't have an EventInvokeConfig", ref.arn()+":"+configQualifier(ref))
 }
@@ -209,18 +222,11 @@ func (s *Service) GetFunctionEventInvokeConfig(ctx context.Context, in *GetFunct
 	}
 	var out *FunctionEventInvokeConfig
 	err = s.eng.View(func(r engine.Reader) error {
-		if _, err := getQualified(r, ref); err != nil {
-			return err
+		c, err := existingEventConfig(r, ref)
+		if err == nil {
+			out = eventConfigOut(ref, c)
 		}
-		c, err := getEventConfig(r, ref)
-		if err != nil {
-			return err
-		}
-		if c == nil {
-			return errNoEventConfig(ref)
-		}
-		out = eventConfigOut(ref, c)
-		return nil
+		return err
 	})
 	return out, err
 }
@@ -232,15 +238,8 @@ func (s *Service) DeleteFunctionEventInvokeConfig(ctx context.Context, in *Delet
 		return nil, err
 	}
 	err = s.update(ctx, func(tx engine.Txn) error {
-		if _, err := getQualified(tx, ref); err != nil {
+		if _, err := existingEventConfig(tx, ref); err != nil {
 			return err
-		}
-		c, err := getEventConfig(tx, ref)
-		if err != nil {
-			return err
-		}
-		if c == nil {
-			return errNoEventConfig(ref)
 		}
 		tx.Delete(ref.sc.eventConfigKey(ref.name, configQualifier(ref)))
 		return nil
