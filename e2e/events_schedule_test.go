@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 )
 
@@ -25,41 +24,12 @@ def handler(event, context):
 func loggedEvents(t *testing.T, c *cwl.Client, fn string) []string {
 	t.Helper()
 	var out []string
-	for _, line := range strings.Split(logTextRetry(t, c, fn), "\n") {
+	for _, line := range strings.Split(logText(t, c, fn), "\n") {
 		if i := strings.Index(line, "EVENT "); i >= 0 {
 			out = append(out, line[i+len("EVENT "):])
 		}
 	}
 	return out
-}
-
-// logTextRetry is logText with a few attempts: a test client's kept-alive
-// connection may break across the server's restart.
-func logTextRetry(t *testing.T, c *cwl.Client, fn string) string {
-	t.Helper()
-	for attempt := 0; ; attempt++ {
-		var b strings.Builder
-		p := cwl.NewFilterLogEventsPaginator(c, &cwl.FilterLogEventsInput{LogGroupName: aws.String("/aws/lambda/" + fn)})
-		var err error
-		for p.HasMorePages() && err == nil {
-			var page *cwl.FilterLogEventsOutput
-			if page, err = p.NextPage(ctx); err == nil {
-				for _, e := range page.Events {
-					b.WriteString(aws.ToString(e.Message))
-					b.WriteByte('\n')
-				}
-			}
-		}
-		switch {
-		case err == nil:
-			return b.String()
-		case strings.Contains(err.Error(), "ResourceNotFoundException"):
-			return ""
-		case attempt == 4:
-			t.Fatal(err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 // waitEvents waits (real time, up to 60 s) until fn has printed n events.
@@ -152,7 +122,7 @@ print(json.dumps({"arn": arn, "failed": r["FailedEntryCount"]}))
 			t.Fatalf("ticks %v are not 5 minutes apart", times)
 		}
 	}
-	if n := strings.Count(logTextRetry(t, logs, "MyScheduleFunction"), "Hello"); n != len(before) {
+	if n := strings.Count(logText(t, logs, "MyScheduleFunction"), "Hello"); n != len(before) {
 		t.Fatalf("%d invocations for %d events", n, len(before))
 	}
 
